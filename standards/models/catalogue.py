@@ -1,0 +1,251 @@
+"""The catalogue: one row per edition of a standard, and the links between editions.
+
+Status on a date is derived, not trusted: the stored ``status`` is what the source said
+when it was recorded; dates and supersession links decide wherever they are known
+(see ``standards.validity.status_on`` and ``StandardQuerySet.in_force``).
+"""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from standards import numbers
+
+
+def search_key(number: str) -> str:
+    """``GB/T 19580-2012`` -> ``GBT195802012``: what loose number matching compares."""
+    return re.sub(r"[^0-9A-Z.]", "", number.upper())
+
+
+def number_fields(number: str) -> dict:
+    """Model fields derived from a standard number; raises ``numbers.NumberError``."""
+    parsed = numbers.parse(number)
+    return {
+        "number": parsed.edition,
+        "series": parsed.series,
+        "search_key": search_key(parsed.edition),
+        "code": parsed.code,
+        "serial": parsed.serial,
+        "year": parsed.year,
+        "level": parsed.level,
+        "kind": parsed.kind,
+    }
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("国家标准")
+    INDUSTRY = "industry", _("行业标准")
+    LOCAL = "local", _("地方标准")
+    GROUP = "group", _("团体标准")
+    ENTERPRISE = "enterprise", _("企业标准")
+    INTERNATIONAL = "international", _("国际标准")
+
+
+class Kind(models.TextChoices):
+    MANDATORY = "mandatory", _("强制性")
+    RECOMMENDED = "recommended", _("推荐性")
+    GUIDANCE = "guidance", _("指导性")
+
+
+class Status(models.TextChoices):
+    CURRENT = "current", _("现行")
+    UPCOMING = "upcoming", _("即将实施")
+    SUPERSEDED = "superseded", _("被代替")
+    WITHDRAWN = "withdrawn", _("废止")
+
+
+class IcsClass(models.Model):
+    """A class of the International Classification for Standards (7th edition)."""
+
+    code = models.CharField(_("ICS 代码"), max_length=16, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name_zh = models.CharField(_("中文名称"), max_length=200, blank=True)
+    name_en = models.CharField(_("英文名称"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("ICS 分类")
+        verbose_name_plural = _("ICS 分类")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self):
+        return self.name_zh or self.name_en
+
+    @property
+    def depth(self):
+        return self.code.count(".") + 1
+
+    def get_absolute_url(self):
+        return reverse("standards:browse_ics", args=[self.code])
+
+
+class StandardQuerySet(models.QuerySet):
+    def in_force(self, on=None):
+        """Editions in force on ``on`` (default today), by dates where known.
+
+        Mirrors ``standards.validity.status_on``: started (effective on or before ``on``,
+        or no effective date and not recorded as upcoming) and not ended (no withdrawal
+        date reached, no full successor in force, and not recorded as ended when no
+        date says otherwise).
+        """
+        on = on or datetime.date.today()
+        full_successor_in_force = Supersession.objects.filter(
+            old=OuterRef("pk"), partial=False, new__effective__lte=on
+        )
+        full_successor_dated = Supersession.objects.filter(
+            old=OuterRef("pk"), partial=False, new__effective__isnull=False
+        )
+        started = Q(effective__lte=on) | (
+            Q(effective__isnull=True) & ~Q(status=Status.UPCOMING)
+        )
+        withdrawn_by_date = Q(withdrawn__lte=on)
+        ended_by_record = (
+            Q(withdrawn__isnull=True)
+            & Q(status__in=[Status.SUPERSEDED, Status.WITHDRAWN])
+            & ~Exists(full_successor_dated)
+        )
+        return (
+            self.filter(started)
+            .exclude(withdrawn_by_date)
+            .exclude(Q(withdrawn__isnull=True) & Exists(full_successor_in_force))
+            .exclude(ended_by_record)
+            .exclude(placeholder=True)
+        )
+
+    def listed(self):
+        """Editions with their own record (not only known by a link from another)."""
+        return self.filter(placeholder=False)
+
+
+class Standard(models.Model):
+    """One edition of a standard, e.g. GB 2760-2014."""
+
+    number = models.CharField(_("标准编号"), max_length=80, unique=True)
+    #: Code + serial without the year ("GB 2760"): all editions of a series share it.
+    series = models.CharField(_("系列"), max_length=80, db_index=True)
+    #: Upper-case number without spaces or punctuation ("GB27602014"), for loose matching.
+    search_key = models.CharField(max_length=80, db_index=True, editable=False)
+    code = models.CharField(_("标准代号"), max_length=40)
+    serial = models.CharField(_("顺序号"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("年代号"), null=True, blank=True)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices, db_index=True)
+    kind = models.CharField(_("性质"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("标准名称"), max_length=500, blank=True)
+    title_en = models.CharField(_("英文名称"), max_length=500, blank=True)
+    status = models.CharField(
+        _("记录状态"),
+        max_length=16,
+        choices=Status.choices,
+        blank=True,
+        help_text=_("来源记录的状态；某一日期的实际状态由日期与代替关系决定。"),
+    )
+    published = models.DateField(_("发布日期"), null=True, blank=True)
+    effective = models.DateField(_("实施日期"), null=True, blank=True, db_index=True)
+    withdrawn = models.DateField(_("废止日期"), null=True, blank=True)
+    effective_note = models.CharField(_("实施说明"), max_length=200, blank=True)
+    ics = models.ManyToManyField(IcsClass, blank=True, related_name="standards", verbose_name="ICS")
+    ccs = models.CharField("CCS", max_length=16, blank=True)
+    department = models.CharField(_("发布/归口部门"), max_length=300, blank=True)
+    scope = models.TextField(_("适用范围"), blank=True)
+    category = models.CharField(_("领域分类"), max_length=300, blank=True)
+    placeholder = models.BooleanField(
+        _("仅知编号"),
+        default=False,
+        help_text=_("目录中没有本版本的记录，只从其他标准的代替关系得知其编号。"),
+    )
+    source = models.CharField(_("数据来源"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StandardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["series", "-year"]
+        verbose_name = _("标准")
+        verbose_name_plural = _("标准")
+        indexes = [models.Index(fields=["level", "status"])]
+
+    def __str__(self):
+        return f"{self.number} {self.title}".strip()
+
+    def clean(self):
+        try:
+            derived = number_fields(self.number)
+        except numbers.NumberError as exc:
+            raise ValidationError({"number": str(exc)}) from None
+        if not numbers.parse(self.number).dated:
+            raise ValidationError({"number": _("请填写带年代号的完整编号，如 GB 2760-2014")})
+        clash = Standard.objects.filter(number=derived["number"]).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError({"number": _("目录中已有该编号的标准")})
+        if self.effective and self.withdrawn and self.withdrawn < self.effective:
+            raise ValidationError({"withdrawn": _("废止日期不能早于实施日期")})
+        if self.published and self.effective and self.effective < self.published:
+            raise ValidationError({"effective": _("实施日期不能早于发布日期")})
+
+    def save(self, *args, **kwargs):
+        # The number is the one source of its derived fields, however the record is saved.
+        for name, value in number_fields(self.number).items():
+            setattr(self, name, value)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("standards:detail", args=[self.number])
+
+    @property
+    def mandatory(self):
+        return self.kind == Kind.MANDATORY
+
+    @cached_property
+    def edition(self):
+        """This record as the pure ``validity.Edition`` the verdict rules work on."""
+        from standards.catalogue import edition_from_model
+
+        return edition_from_model(self)
+
+    def status_on(self, on=None):
+        from standards.catalogue import DbCatalogue
+        from standards.validity import status_on
+
+        return status_on(self.edition, on or datetime.date.today(), DbCatalogue())
+
+
+class Supersession(models.Model):
+    """``new`` replaces ``old`` (代替), fully or in part (部分代替).
+
+    Sources state it from either side; stored once, read in both directions.
+    """
+
+    old = models.ForeignKey(
+        Standard, on_delete=models.CASCADE, related_name="replaced_by_links",
+        verbose_name=_("被代替标准"),
+    )
+    new = models.ForeignKey(
+        Standard, on_delete=models.CASCADE, related_name="replaces_links",
+        verbose_name=_("代替标准"),
+    )
+    partial = models.BooleanField(_("部分代替"), default=False)
+    source = models.CharField(_("数据来源"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("代替关系")
+        verbose_name_plural = _("代替关系")
+        constraints = [
+            models.UniqueConstraint(fields=["old", "new"], name="unique_supersession"),
+            models.CheckConstraint(condition=~Q(old=models.F("new")), name="no_self_supersession"),
+        ]
+
+    def __str__(self):
+        verb = "部分代替" if self.partial else "代替"
+        return f"{self.new.number} {verb} {self.old.number}"

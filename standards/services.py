@@ -1,0 +1,253 @@
+"""Writes to the catalogue that touch several models: imports, checks.
+
+Callers use these functions instead of saving models directly.
+"""
+
+import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from standards import numbers
+from standards.catalogue import DbCatalogue
+from standards.importers import ImportBatch, StandardRecord
+from standards.validity import Verdict, check_all
+
+from .models import IcsClass, Standard, Status, Supersession
+from .models.catalogue import number_fields
+
+#: Fields copied from a record onto the model as they are.
+RECORD_FIELDS = (
+    "title",
+    "title_en",
+    "status",
+    "published",
+    "effective",
+    "withdrawn",
+    "effective_note",
+    "ccs",
+    "department",
+    "scope",
+    "category",
+)
+
+
+# -- checking ----------------------------------------------------------------------------
+
+
+def check_references(references: Iterable[str], on: datetime.date | None = None) -> list[Verdict]:
+    """Verdicts for references as of ``on`` (default today), in the order given."""
+    references = list(references)
+    on = on or datetime.date.today()
+    catalogue = DbCatalogue()
+    wanted_numbers, wanted_series = [], []
+    for ref in references:
+        parsed = numbers.try_parse(ref)
+        if parsed is not None:
+            wanted_numbers.append(parsed.edition)
+            wanted_series.append(parsed.series)
+    catalogue.preload(numbers=wanted_numbers, series=wanted_series)
+    return check_all(references, catalogue, on)
+
+
+def check_text(text: str, on: datetime.date | None = None) -> list[Verdict]:
+    """Verdicts for every reference found in free text, in the order found."""
+    found = [ref.text for ref in numbers.find_references(text)]
+    return check_references(found, on)
+
+
+# -- importing ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an import did with every record it read."""
+
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list = field(default_factory=list)  # (file, line, raw, reason)
+    links_created: int = 0
+    placeholders_created: int = 0
+    notes: Counter = field(default_factory=Counter)
+
+    @property
+    def accounted(self) -> bool:
+        return self.read == self.created + self.updated + self.unchanged + len(self.skipped)
+
+
+class StrictImportError(Exception):
+    """Raised in strict mode when any record would be skipped; nothing is written."""
+
+    def __init__(self, summary: ImportSummary):
+        super().__init__(f"{len(summary.skipped)} 条记录有问题，已全部回滚")
+        self.summary = summary
+
+
+def import_batches(
+    batches: Iterable[ImportBatch],
+    *,
+    strict: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Write records into the catalogue; idempotent (re-import updates, never duplicates).
+
+    Each file is one transaction; in strict mode all files are one, and any skipped
+    record rolls everything back. ``dry_run`` reports without writing.
+    """
+    summary = ImportSummary()
+    batches = list(batches)
+    with transaction.atomic():
+        for batch in batches:
+            summary.files.append(batch.path)
+            summary.notes.update(batch.notes)
+            summary.read += len(batch.records) + len(batch.skipped)
+            summary.skipped += [(batch.path, s.line, s.raw, s.reason) for s in batch.skipped]
+            with transaction.atomic():
+                _write_records(batch, summary, progress)
+        if strict and summary.skipped:
+            transaction.set_rollback(True)
+            raise StrictImportError(summary)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None:
+    records: list[StandardRecord] = []
+    for record in batch.records:
+        try:
+            number_fields(record.number)
+        except numbers.NumberError as exc:
+            summary.skipped.append((batch.path, record.line, record.raw_number, str(exc)))
+            continue
+        records.append(record)
+
+    existing = _existing([r.number for r in records])
+    to_create, to_update = [], []
+    for i, record in enumerate(records, 1):
+        values = number_fields(record.number)
+        values.update({f: getattr(record, f) or _empty(f) for f in RECORD_FIELDS})
+        values["source"] = batch.shape
+        values["placeholder"] = False
+        std = existing.get(values["number"])
+        if std is None:
+            std = Standard(**values)
+            existing[std.number] = std
+            to_create.append(std)
+            summary.created += 1
+        elif any(getattr(std, k) != v for k, v in values.items() if k != "source"):
+            for k, v in values.items():
+                setattr(std, k, v)
+            to_update.append(std)
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+        if progress and (i % 500 == 0 or i == len(records)):
+            progress(i, len(records))
+    Standard.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        Standard.objects.bulk_update(
+            to_update, [*RECORD_FIELDS, "source", "placeholder", *number_fields("GB 1").keys()],
+            batch_size=500,
+        )
+    # bulk_create on SQLite/PostgreSQL sets primary keys; reload to be safe elsewhere.
+    existing = _existing([r.number for r in records])
+    _write_ics(records, existing, summary)
+    _write_links(batch, records, existing, summary)
+
+
+def _empty(field_name: str):
+    return None if field_name in {"published", "effective", "withdrawn"} else ""
+
+
+def _existing(number_list: list[str]) -> dict[str, Standard]:
+    found = {}
+    unique = list(dict.fromkeys(number_list))
+    for start in range(0, len(unique), 900):
+        for std in Standard.objects.filter(number__in=unique[start : start + 900]):
+            found[std.number] = std
+    return found
+
+
+def _write_ics(records, existing, summary) -> None:
+    codes = {code for r in records for code in r.ics}
+    if not codes:
+        return
+    known = {c.code: c for c in IcsClass.objects.filter(code__in=codes)}
+    through = Standard.ics.through
+    rows = []
+    for record in records:
+        std = existing[record.number]
+        wanted = []
+        for code in record.ics:
+            if code in known:
+                wanted.append(known[code])
+            else:
+                summary.notes["未知 ICS 代码，已忽略"] += 1
+        if set(std.ics.values_list("code", flat=True)) != {c.code for c in wanted}:
+            through.objects.filter(standard=std).delete()
+            rows += [through(standard=std, icsclass=c) for c in wanted]
+    through.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _write_links(batch, records, existing, summary) -> None:
+    """Store supersession from whichever side the source stated it."""
+    pairs = {}  # (old, new) -> partial
+    for record in records:
+        for old in record.replaces:
+            pairs[(old, record.number)] = False
+        for old in record.replaces_partial:
+            pairs.setdefault((old, record.number), True)
+        for new in record.replaced_by:
+            pairs[(record.number, new)] = False
+        for new in record.replaced_by_partial:
+            pairs.setdefault((record.number, new), True)
+    if not pairs:
+        return
+    wanted = {n for pair in pairs for n in pair}
+    existing.update(_existing([n for n in wanted if n not in existing]))
+    # Editions known only from a link get a placeholder record, so that a reference to
+    # them still finds its successor.
+    for number in sorted(wanted - existing.keys()):
+        try:
+            values = number_fields(number)
+        except numbers.NumberError:
+            summary.notes["代替关系中的编号无法识别，已忽略"] += 1
+            continue
+        successors = [new for (old, new), _p in pairs.items() if old == number]
+        status = Status.SUPERSEDED if successors else Status.CURRENT
+        existing[number] = Standard.objects.create(
+            **values, placeholder=True, status=status, source=batch.shape
+        )
+        summary.placeholders_created += 1
+    current = {
+        (old, new): (pk, partial)
+        for pk, old, new, partial in Supersession.objects.filter(
+            old__number__in=[o for o, _n in pairs], new__number__in=[n for _o, n in pairs]
+        ).values_list("pk", "old__number", "new__number", "partial")
+    }
+    for (old, new), partial in pairs.items():
+        if old not in existing or new not in existing:
+            continue
+        if old == new:
+            summary.notes["标准代替其自身，已忽略"] += 1
+            continue
+        if (new, old) in current or (new, old) in pairs:
+            summary.notes["代替关系方向矛盾，已忽略"] += 1
+            continue
+        if (old, new) in current:
+            pk, was_partial = current[(old, new)]
+            if was_partial != partial:
+                Supersession.objects.filter(pk=pk).update(partial=partial)
+            continue
+        Supersession.objects.create(
+            old=existing[old], new=existing[new], partial=partial, source=batch.shape
+        )
+        current[(old, new)] = (None, partial)
+        summary.links_created += 1

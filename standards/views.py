@@ -1,0 +1,186 @@
+"""Public catalogue pages: a standard, browsing by level and ICS, and 标准查新."""
+
+import datetime
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from standards import numbers
+from standards.forms import CheckForm
+from standards.models import IcsClass, Level, Standard, Status, Supersession
+from standards.services import check_references, check_text
+from standards.validity import status_on
+
+from .catalogue import DbCatalogue
+
+
+def standard_detail(request, number):
+    try:
+        parsed = numbers.parse(number)
+    except numbers.NumberError:
+        raise Http404(_("不是有效的标准编号")) from None
+    if not parsed.dated:
+        return series_detail(request, parsed)
+    std = get_object_or_404(
+        Standard.objects.prefetch_related(
+            "ics",
+            Prefetch("replaces_links", Supersession.objects.select_related("old")),
+            Prefetch("replaced_by_links", Supersession.objects.select_related("new")),
+        ),
+        number=parsed.edition,
+    )
+    if number != std.number:
+        return redirect(std, permanent=True)
+    today = datetime.date.today()
+    catalogue = DbCatalogue()
+    catalogue.preload(numbers=[std.number], series=[std.series])
+    verdict = check_references([std.number], today)[0]
+    history = sorted(
+        (e for e in catalogue.in_series(std.series)),
+        key=lambda e: (e.effective or e.published or datetime.date.min, e.number),
+    )
+    timeline = [
+        {
+            "edition": e,
+            "status": status_on(e, today, catalogue),
+            "is_this": e.number == std.number,
+        }
+        for e in history
+    ]
+    return render(
+        request,
+        "standards/standard_detail.html",
+        {
+            "standard": std,
+            "status": status_on(std.edition, today, catalogue),
+            "verdict": verdict,
+            "timeline": timeline,
+            "replaces": std.replaces_links.all(),
+            "replaced_by": std.replaced_by_links.all(),
+            "today": today,
+        },
+    )
+
+
+def series_detail(request, parsed):
+    """An undated number names a series: show its editions and the one in force."""
+    editions = Standard.objects.filter(series=parsed.series).order_by("-year")
+    if not editions:
+        raise Http404(_("目录中没有该系列的标准"))
+    verdict = check_references([parsed.normalized])[0]
+    return render(
+        request,
+        "standards/series_detail.html",
+        {"series": parsed.series, "editions": editions, "verdict": verdict},
+    )
+
+
+def browse(request):
+    qs = Standard.objects.listed()
+    level = request.GET.get("level")
+    if level in Level.values:
+        qs = qs.filter(level=level)
+    status = request.GET.get("status")
+    today = datetime.date.today()
+    if status == "in_force":
+        qs = qs.in_force(today)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        qs = qs.filter(year=int(year))
+    q = request.GET.get("q", "").strip()[:200]
+    if q:
+        parsed = numbers.try_parse(q)
+        if parsed is not None:
+            qs = qs.filter(series=parsed.series) if not parsed.dated else qs.filter(
+                number=parsed.edition
+            )
+        else:
+            qs = qs.filter(title__icontains=q) | qs.filter(number__icontains=q)
+    counts = dict(
+        Standard.objects.listed().values_list("level").annotate(n=Count("id")).order_by()
+    )
+    page = Paginator(qs.order_by("series", "-year"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "standards/browse.html",
+        {
+            "page": page,
+            "levels": [(value, label, counts.get(value, 0)) for value, label in Level.choices],
+            "level": level,
+            "status": status,
+            "statuses": [("in_force", _("现行有效")), *Status.choices],
+            "q": q,
+            "year": year,
+            "top_ics": IcsClass.objects.filter(parent__isnull=True)
+            .annotate(n=Count("children__standards", distinct=True))
+            .order_by("code"),
+        },
+    )
+
+
+def browse_ics(request, code=None):
+    node = get_object_or_404(IcsClass, code=code) if code else None
+    children = IcsClass.objects.filter(parent=node).order_by("code")
+    standards = Standard.objects.none()
+    if node is not None:
+        prefix = node.code
+        standards = (
+            Standard.objects.listed()
+            .filter(ics__code__startswith=prefix)
+            .distinct()
+            .order_by("series", "-year")
+        )
+    page = Paginator(standards, 30).get_page(request.GET.get("page"))
+    ancestors = []
+    walk = node
+    while walk is not None:
+        ancestors.insert(0, walk)
+        walk = walk.parent
+    return render(
+        request,
+        "standards/browse_ics.html",
+        {"node": node, "children": children, "page": page, "ancestors": ancestors},
+    )
+
+
+VERDICT_ORDER = ["malformed", "unknown", "withdrawn", "superseded", "upcoming", "current"]
+
+
+def check(request):
+    """标准查新: paste references, see a verdict for each."""
+    verdicts = None
+    form = CheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["text"]
+        on = form.cleaned_data["as_of"] or datetime.date.today()
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        # One reference per line is a list; anything else is searched as free text.
+        if lines and all(numbers.try_parse(line) for line in lines):
+            verdicts = check_references(lines, on)
+        else:
+            verdicts = check_text(text, on)
+            if not verdicts:
+                form.add_error("text", _("没有找到标准编号。请每行填写一个编号，如 GB 2760-2014。"))
+                verdicts = None
+    summary = None
+    if verdicts is not None:
+        counts = {v: 0 for v in VERDICT_ORDER}
+        for v in verdicts:
+            counts[v.verdict] += 1
+        summary = [(v, counts[v]) for v in VERDICT_ORDER if counts[v]]
+    return render(
+        request,
+        "standards/check.html",
+        {
+            "form": form,
+            "verdicts": verdicts,
+            "summary": summary,
+            "max_references": settings.CHECK_MAX_REFERENCES,
+        },
+    )
