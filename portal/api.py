@@ -1,6 +1,7 @@
 """The JSON API, version 1: OpenAPI schema and docs at /api/v1/docs."""
 
 from django.utils.translation import gettext as _
+
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 

@@ -4,13 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from standards import numbers
 from standards.models import Standard
+from standards.models.catalogue import standard_path
 from standards.services import check_references, check_text
 from standards.validity import Verdict, status_on
 
@@ -27,14 +28,14 @@ class CheckIn(Schema):
     as_of: datetime.date | None = Field(None, description="查新日期，默认今天")
 
 
-class EditionOut(Schema):
+class EditionOut(BaseModel):
     number: str
     title: str
     status: str | None = None
     url: str | None = None
 
 
-class CheckResult(Schema):
+class CheckResult(BaseModel):
     input: str
     normalized: str | None
     level: str | None
@@ -51,13 +52,13 @@ class CheckResult(Schema):
     problems: list[str] = []
 
 
-class CheckOut(Schema):
+class CheckOut(BaseModel):
     as_of: datetime.date
     count: int
     results: list[CheckResult]
 
 
-class StandardOut(Schema):
+class StandardOut(BaseModel):
     number: str
     title: str
     title_en: str
@@ -85,7 +86,7 @@ def _edition_out(edition, status=None) -> dict | None:
         "number": edition.number,
         "title": edition.title,
         "status": status,
-        "url": reverse("standards:detail", args=[edition.number]),
+        "url": standard_path(edition.number),
     }
 
 

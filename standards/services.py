@@ -153,7 +153,8 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None
     Standard.objects.bulk_create(to_create, batch_size=500)
     if to_update:
         Standard.objects.bulk_update(
-            to_update, [*RECORD_FIELDS, "source", "placeholder", *number_fields("GB 1").keys()],
+            to_update,
+            [*RECORD_FIELDS, "source", "placeholder", *number_fields("GB 1").keys()],
             batch_size=500,
         )
     # bulk_create on SQLite/PostgreSQL sets primary keys; reload to be safe elsewhere.

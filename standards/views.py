@@ -97,14 +97,14 @@ def browse(request):
     if q:
         parsed = numbers.try_parse(q)
         if parsed is not None:
-            qs = qs.filter(series=parsed.series) if not parsed.dated else qs.filter(
-                number=parsed.edition
+            qs = (
+                qs.filter(series=parsed.series)
+                if not parsed.dated
+                else qs.filter(number=parsed.edition)
             )
         else:
             qs = qs.filter(title__icontains=q) | qs.filter(number__icontains=q)
-    counts = dict(
-        Standard.objects.listed().values_list("level").annotate(n=Count("id")).order_by()
-    )
+    counts = dict(Standard.objects.listed().values_list("level").annotate(n=Count("id")).order_by())
     page = Paginator(qs.order_by("series", "-year"), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -149,6 +149,15 @@ def browse_ics(request, code=None):
     )
 
 
+def looks_like_list(lines: list[str]) -> bool:
+    """A pasted column of numbers is checked line by line, so that a line that is not a
+    number shows up as ``malformed``; anything else is searched as free text."""
+    if not lines or any(len(line) > 60 for line in lines):
+        return False
+    parsed = sum(1 for line in lines if numbers.try_parse(line) is not None)
+    return parsed * 2 >= len(lines)
+
+
 VERDICT_ORDER = ["malformed", "unknown", "withdrawn", "superseded", "upcoming", "current"]
 
 
@@ -160,8 +169,7 @@ def check(request):
         text = form.cleaned_data["text"]
         on = form.cleaned_data["as_of"] or datetime.date.today()
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        # One reference per line is a list; anything else is searched as free text.
-        if lines and all(numbers.try_parse(line) for line in lines):
+        if looks_like_list(lines):
             verdicts = check_references(lines, on)
         else:
             verdicts = check_text(text, on)

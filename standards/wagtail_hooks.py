@@ -1,15 +1,18 @@
 """Staff admin for the catalogue: standards and supersession links as snippets, with
 searches that understand standard numbers and Chinese titles."""
 
-import django_filters
 from django.db.models import Q
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
+
+import django_filters
 
 from standards import numbers
 from standards.models import IcsClass, Level, Standard, Status, Supersession
@@ -26,8 +29,8 @@ def search_standards(queryset, query: str):
             return queryset.filter(number=parsed.edition)
         return queryset.filter(series=parsed.series)
     loose = search_key(query)
-    condition = Q(title__icontains=query) | Q(title_en__icontains=query) | Q(
-        number__icontains=query
+    condition = (
+        Q(title__icontains=query) | Q(title_en__icontains=query) | Q(number__icontains=query)
     )
     if loose:
         condition |= Q(search_key__contains=loose)
@@ -57,7 +60,7 @@ class StandardInspectView(InspectView):
         if not links:
             return "—"
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),  # noqa: S308
             "{} {}{}",
             (
                 (
@@ -99,13 +102,41 @@ class StandardViewSet(SnippetViewSet):
     inspect_view_class = StandardInspectView
     inspect_view_enabled = True
     inspect_view_fields = [
-        "number", "title", "title_en", "level", "kind", "status", "published", "effective",
-        "withdrawn", "effective_note", "replaces", "replaced_by", "ics", "ccs", "department",
-        "scope", "category", "placeholder", "source", "updated_at",
+        "number",
+        "title",
+        "title_en",
+        "level",
+        "kind",
+        "status",
+        "published",
+        "effective",
+        "withdrawn",
+        "effective_note",
+        "replaces",
+        "replaced_by",
+        "ics",
+        "ccs",
+        "department",
+        "scope",
+        "category",
+        "placeholder",
+        "source",
+        "updated_at",
     ]
     list_display = ["number", "title", "level", "status", "effective", "updated_at"]
-    list_export = ["number", "title", "title_en", "level", "kind", "status", "published",
-                   "effective", "withdrawn", "ccs", "department"]
+    list_export = [
+        "number",
+        "title",
+        "title_en",
+        "level",
+        "kind",
+        "status",
+        "published",
+        "effective",
+        "withdrawn",
+        "ccs",
+        "department",
+    ]
     export_filename = "standards"
     list_per_page = 50
     ordering = ["series", "-year"]
@@ -156,5 +187,3 @@ class CatalogueGroup(SnippetViewSetGroup):
 
 
 register_snippet(CatalogueGroup)
-
-

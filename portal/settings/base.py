@@ -7,8 +7,9 @@ ELASTICSEARCH_URL (unset: embedded search). See architecture.md in the design no
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+import dj_database_url
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PORTAL_DIR.parent

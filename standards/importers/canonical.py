@@ -158,7 +158,7 @@ def _rows(lines: list[str], delimiter: str):
 
 def _find_header(lines: list[str], delimiter: str):
     seen = 0
-    for first, last, cells in _rows(lines, delimiter):
+    for _first, last, cells in _rows(lines, delimiter):
         if not any(c.strip() for c in cells):
             continue
         found = header_columns(cells)

@@ -82,7 +82,7 @@ def decode(data: bytes) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if sum(text.count(c) for c in _CONTROL) > max(3, len(text) // 1000):
+        if sum(text.count(c) for c in _CONTROL) > max(3, len(text) // 100):
             break
         if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8"

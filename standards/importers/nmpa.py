@@ -32,7 +32,11 @@ NMPA = "国家药品监督管理局"
 
 def is_nmpa(doc) -> bool:
     first = next((o for o in doc if isinstance(o, dict)), None) if isinstance(doc, list) else None
-    return first is not None and "number" in first and "title_zh" in first
+    return (
+        first is not None
+        and {"number", "title_zh"} <= first.keys()
+        and bool({"approval_date", "effective_date", "status_zh", "dir_name"} & first.keys())
+    )
 
 
 def category(obj: dict) -> str:
@@ -80,7 +84,11 @@ def _post(obj: dict):
         # the older part stays in force for the rest.
         if cell_text(obj.get("revision_kind")) == "制定" and record.replaces:
             for old in list(record.replaces):
-                if numbers.parse(old).series != parsed.series:
+                try:
+                    same_series = numbers.parse(old).series == parsed.series
+                except numbers.NumberError:
+                    same_series = True
+                if not same_series:
                     record.replaces.remove(old)
                     record.replaces_partial.append(old)
                     fixes.add(NOTE_PARTIAL, f"新制定，按部分代替 {old} 处理")

@@ -72,7 +72,9 @@ def _post(obj: dict):
     def post(record: StandardRecord, parsed, fixes: Fixes) -> None:
         if record.status == "withdrawn" and record.replaced_by:
             record.status = "superseded"
-            fixes.add(NOTE_SUPERSEDED, f"“废止”且被 {'、'.join(record.replaced_by)} 代替，状态改为被代替")
+            fixes.add(
+                NOTE_SUPERSEDED, f"“废止”且被 {'、'.join(record.replaced_by)} 代替，状态改为被代替"
+            )
         stated = cell_text(obj.get("type"))
         level = getattr(parsed, "level", None)
         if stated and level and LEVELS.get(stated) != level:
@@ -90,4 +92,3 @@ def _post(obj: dict):
             )
 
     return post
-

@@ -15,14 +15,17 @@ from .records import (
     NOTE_BAD_ICS,
     NOTE_BAD_LINK,
     NOTE_EFFECTIVE_RULE,
+    NOTE_LINK_EXTRACTED,
     NOTE_LINK_NORMALIZED,
     NOTE_NUMBER_DASH,
     NOTE_NUMBER_NORMALIZED,
     NOTE_SELF_LINK,
     NOTE_TC_DROPPED,
+    NOTE_TITLE_BRACKETS,
     NOTE_TITLE_COLON,
     NOTE_TITLE_NUMBER,
     NOTE_TITLE_SPACES,
+    NOTE_UNDATED_LINK,
     RowError,
 )
 
@@ -74,19 +77,29 @@ _SPACES = re.compile(r"\s+")  # includes U+3000 (ideographic space) and U+00A0
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _COLON_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s*:\s*|\s*:\s*(?=[{_CJK}])")
 _SPACE_AROUND_FULL_COLON = re.compile(r"\s*：\s*")
-_BOOK_TITLE = re.compile(r"^《([^《》]+)》$")
+_BOOK_TITLE = re.compile(r"《([^《》]+)》\s*(第\S+部分.*)?")
+_PART_SPACES = re.compile(r"第\s*(\d+)\s*(部分|篇|章|节)")
 
 
 def shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def shown(text: str) -> str:
+    """Text for a message, its line breaks made visible (``DB13/T↵5651.5-2023``)."""
+    return re.sub(r"\r?\n|\r", "↵", text)
+
+
 def cell_text(value) -> str:
-    """Any cell value as stripped text (``None`` -> ``""``, ``3.0`` -> ``"3"``)."""
+    """Any cell value as stripped text (``None`` -> ``""``, ``3.0`` -> ``"3"``); control
+    characters other than tab and line breaks are dropped."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _CONTROL_CHARS.sub("", value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -118,7 +131,7 @@ def clean_title(value, fixes: Fixes, *, raw_number: str = "", number: str = "") 
     collapsed = _SPACES.sub(" ", text).strip()
     colons = len(_COLON_NEAR_CJK.findall(collapsed))
     converted = _COLON_NEAR_CJK.sub("：", collapsed)
-    tidy = _SPACE_AROUND_FULL_COLON.sub("：", converted)
+    tidy = _PART_SPACES.sub(r"第\1\2", _SPACE_AROUND_FULL_COLON.sub("：", converted))
     if colons:
         fixes.add(NOTE_TITLE_COLON, f"标题中 {colons} 处半角冒号改为全角“：”")
     if collapsed != text or tidy != converted:
@@ -128,11 +141,22 @@ def clean_title(value, fixes: Fixes, *, raw_number: str = "", number: str = "") 
             tidy = tidy[len(prefix) :].strip()
             fixes.add(NOTE_TITLE_NUMBER, f"标题开头的“{prefix}”已去除")
             break
-    match = _BOOK_TITLE.match(tidy)
-    if match:
-        tidy = match.group(1).strip()
-        fixes.add(NOTE_TITLE_NUMBER, "标题外的书名号《》已去除")
+    unwrapped = _unwrap_book_title(tidy)
+    if unwrapped != tidy and unwrapped:
+        tidy = unwrapped
+        fixes.add(NOTE_TITLE_BRACKETS, "标题外的书名号《》已去除")
     return tidy
+
+
+def _unwrap_book_title(title: str) -> str:
+    """``《体育场馆智慧化建设规范》`` -> the name inside; ``《A》第1部分：B`` -> ``A 第1部分：B``;
+    a lone 《 or 》 at either end goes. Brackets quoting another document mid-title stay."""
+    match = _BOOK_TITLE.fullmatch(title)
+    if match:
+        return " ".join(p for p in (match[1].strip(), match[2]) if p)
+    if title.count("《") + title.count("》") == 1:
+        return title.strip("《》").strip()
+    return title
 
 
 # -- status -----------------------------------------------------------------------------
@@ -226,16 +250,19 @@ def parse_effective(value, fixes: Fixes) -> tuple[date | None, str]:
 # -- lists ------------------------------------------------------------------------------
 
 _LIST_SEPARATORS = re.compile(r"[;；,，、\n\r]+")
+_INLINE_SEPARATORS = re.compile(r"[;；,，、]+")
 
 
-def split_list(value) -> list[str]:
-    """Items of a list cell: a real list, or text separated by ; ； , ， 、 or lines."""
+def split_list(value, *, lines: bool = True) -> list[str]:
+    """Items of a list cell: a real list, or text separated by ; ； , ， 、 (and line
+    breaks, unless ``lines`` is false)."""
     if value is None:
         return []
+    separators = _LIST_SEPARATORS if lines else _INLINE_SEPARATORS
     items = value if isinstance(value, (list, tuple)) else [value]
     out = []
     for item in items:
-        out += [p.strip() for p in _LIST_SEPARATORS.split(cell_text(item)) if p.strip()]
+        out += [p.strip() for p in separators.split(cell_text(item)) if p.strip()]
     return out
 
 
@@ -271,36 +298,67 @@ def parse_number(value, fixes: Fixes):
     try:
         parsed = numbers.parse(raw)
     except numbers.NumberError as exc:
-        raise RowError(f"标准号无法识别：“{shorten(one_line(raw), 60)}”（{exc}）") from None
+        raise RowError(f"标准号无法识别：“{shorten(shown(raw), 60)}”（{exc}）") from None
     if getattr(parsed, "year", True) is None:
-        raise RowError(f"标准号缺少年代号：“{shorten(one_line(raw), 60)}”")
+        raise RowError(f"标准号缺少年代号：“{shorten(shown(raw), 60)}”（应注明是哪一版）")
     normalized = parsed.normalized
     if raw != normalized:
         if _DASHES.sub("-", raw) == normalized:
             fixes.add(NOTE_NUMBER_DASH, f"编号“{raw}”中的破折号改为“-”")
         else:
-            fixes.add(NOTE_NUMBER_NORMALIZED, f"编号“{one_line(raw)}”规范化为“{normalized}”")
+            fixes.add(NOTE_NUMBER_NORMALIZED, f"编号“{shown(raw)}”规范化为“{normalized}”")
     return parsed
+
+
+def _link_items(value) -> list[str]:
+    """Items of a link list. A line break separates items, unless the text around it
+    is one number broken over two lines (``DB13/T`` newline ``5651.5-2023``)."""
+    items = []
+    for part in split_list(value, lines=False):
+        if "\n" in part or "\r" in part:
+            if numbers.try_parse(part) is None:
+                items += [p.strip() for p in re.split(r"[\r\n]+", part) if p.strip()]
+                continue
+        items.append(part)
+    return items
+
+
+def _link_numbers(text: str, label: str, fixes: Fixes) -> list:
+    """Parsed numbers in one link item; ``[]`` (with the drop counted) when there are none."""
+    folded = unicodedata.normalize("NFKC", one_line(text))
+    if _COMMITTEE.fullmatch(folded):
+        fixes.add(NOTE_TC_DROPPED, f"{label}“{text}”是技术委员会代号，不是标准号，已丢弃")
+        return []
+    try:
+        return [numbers.parse(text)]
+    except numbers.NumberError as exc:
+        error = exc
+    found = [ref.number for ref in numbers.find_references(text)]
+    if found:
+        fixes.add(
+            NOTE_LINK_EXTRACTED,
+            f"{label}“{shorten(shown(text), 60)}”中取出 " + "、".join(n.normalized for n in found),
+        )
+        return found
+    fixes.add(NOTE_BAD_LINK, f"{label}“{shorten(shown(text), 60)}”无法识别（{error}），已丢弃")
+    return []
 
 
 def parse_links(value, field: str, own: str, fixes: Fixes) -> list[str]:
     """Normalized numbers of a replaces/replaced-by list; what is not a number is dropped."""
     label = LABELS[field]
     out = []
-    for item in split_list(value):
-        text = one_line(item)
-        if _COMMITTEE.fullmatch(unicodedata.normalize("NFKC", text)):
-            fixes.add(NOTE_TC_DROPPED, f"{label}“{text}”是技术委员会代号，不是标准号，已丢弃")
-            continue
-        try:
-            normalized = numbers.parse(text).normalized
-        except numbers.NumberError as exc:
-            fixes.add(NOTE_BAD_LINK, f"{label}“{shorten(text, 60)}”无法识别（{exc}），已丢弃")
-            continue
-        if normalized == own:
-            fixes.add(NOTE_SELF_LINK, f"{label}“{text}”是本标准自身，已丢弃")
-            continue
-        if normalized != text and _DASHES.sub("-", text) != normalized:
-            fixes.add(NOTE_LINK_NORMALIZED, f"{label}“{text}”规范化为“{normalized}”")
-        out.append(normalized)
+    for text in _link_items(value):
+        for parsed in _link_numbers(text, label, fixes):
+            normalized = parsed.normalized
+            if getattr(parsed, "year", True) is None:
+                fixes.add(
+                    NOTE_UNDATED_LINK, f"{label}“{normalized}”没有年代号，不知是哪一版，已丢弃"
+                )
+            elif normalized == own:
+                fixes.add(NOTE_SELF_LINK, f"{label}“{text}”是本标准自身，已丢弃")
+            else:
+                if normalized not in (text, _DASHES.sub("-", text)):
+                    fixes.add(NOTE_LINK_NORMALIZED, f"{label}“{shown(text)}”规范化为“{normalized}”")
+                out.append(normalized)
     return list(dict.fromkeys(out))

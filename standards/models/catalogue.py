@@ -6,7 +6,9 @@ when it was recorded; dates and supersession links decide wherever they are know
 """
 
 import datetime
+import functools
 import re
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -36,6 +38,16 @@ def number_fields(number: str) -> dict:
         "level": parsed.level,
         "kind": parsed.kind,
     }
+
+
+@functools.cache
+def _detail_prefix() -> str:
+    return reverse("standards:detail", args=["X"])[:-2]
+
+
+def standard_path(number: str) -> str:
+    """URL path of a standard's page; the same as ``reverse`` gives, without its cost."""
+    return _detail_prefix() + quote(number, safe="/~:@!$&'()*+,;=") + "/"
 
 
 class Level(models.TextChoices):
@@ -78,6 +90,9 @@ class IcsClass(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def get_absolute_url(self):
+        return reverse("standards:browse_ics", args=[self.code])
+
     @property
     def name(self):
         return self.name_zh or self.name_en
@@ -85,9 +100,6 @@ class IcsClass(models.Model):
     @property
     def depth(self):
         return self.code.count(".") + 1
-
-    def get_absolute_url(self):
-        return reverse("standards:browse_ics", args=[self.code])
 
 
 class StandardQuerySet(models.QuerySet):
@@ -106,9 +118,7 @@ class StandardQuerySet(models.QuerySet):
         full_successor_dated = Supersession.objects.filter(
             old=OuterRef("pk"), partial=False, new__effective__isnull=False
         )
-        started = Q(effective__lte=on) | (
-            Q(effective__isnull=True) & ~Q(status=Status.UPCOMING)
-        )
+        started = Q(effective__lte=on) | (Q(effective__isnull=True) & ~Q(status=Status.UPCOMING))
         withdrawn_by_date = Q(withdrawn__lte=on)
         ended_by_record = (
             Q(withdrawn__isnull=True)
@@ -179,6 +189,15 @@ class Standard(models.Model):
     def __str__(self):
         return f"{self.number} {self.title}".strip()
 
+    def save(self, *args, **kwargs):
+        # The number is the one source of its derived fields, however the record is saved.
+        for name, value in number_fields(self.number).items():
+            setattr(self, name, value)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return standard_path(self.number)
+
     def clean(self):
         try:
             derived = number_fields(self.number)
@@ -193,15 +212,6 @@ class Standard(models.Model):
             raise ValidationError({"withdrawn": _("废止日期不能早于实施日期")})
         if self.published and self.effective and self.effective < self.published:
             raise ValidationError({"effective": _("实施日期不能早于发布日期")})
-
-    def save(self, *args, **kwargs):
-        # The number is the one source of its derived fields, however the record is saved.
-        for name, value in number_fields(self.number).items():
-            setattr(self, name, value)
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return reverse("standards:detail", args=[self.number])
 
     @property
     def mandatory(self):
@@ -228,11 +238,15 @@ class Supersession(models.Model):
     """
 
     old = models.ForeignKey(
-        Standard, on_delete=models.CASCADE, related_name="replaced_by_links",
+        Standard,
+        on_delete=models.CASCADE,
+        related_name="replaced_by_links",
         verbose_name=_("被代替标准"),
     )
     new = models.ForeignKey(
-        Standard, on_delete=models.CASCADE, related_name="replaces_links",
+        Standard,
+        on_delete=models.CASCADE,
+        related_name="replaces_links",
         verbose_name=_("代替标准"),
     )
     partial = models.BooleanField(_("部分代替"), default=False)

@@ -50,3 +50,15 @@ def status_badge(status):
 @register.inclusion_tag("standards/includes/badge.html")
 def verdict_badge(verdict):
     return {"css": verdict, "label": VERDICT_LABELS.get(verdict, verdict)}
+
+
+@register.filter
+def verdict_message(verdict):
+    """The verdict's one-line explanation in the page's language."""
+    from django.utils.translation import get_language
+
+    from standards.validity import message_en
+
+    if (get_language() or "").startswith("en"):
+        return message_en(verdict)
+    return verdict.message

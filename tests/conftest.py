@@ -1,0 +1,116 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+import pytest
+
+SHARED = Path(settings.SHARED_DATA_DIR)
+NMPA = SHARED / "nmpa-medical-devices" / "standards.json"
+SPORTS = SHARED / "sports-standards" / "standards.json"
+
+needs_shared = pytest.mark.skipif(
+    not (NMPA.exists() and SPORTS.exists()), reason="../shared/data is not beside the project"
+)
+
+#: The GB 2760 chain and friends, as the domain notes describe them.
+GB2760_CHAIN = [
+    {
+        "number": "GB 2760-1996",
+        "title": "食品添加剂使用卫生标准",
+        "status": "superseded",
+        "effective": "1997-01-01",
+    },
+    {
+        "number": "GB 2760-2007",
+        "title": "食品添加剂使用卫生标准",
+        "status": "superseded",
+        "published": "2007-03-12",
+        "effective": "2008-06-01",
+        "replaces": ["GB 2760-1996"],
+    },
+    {
+        "number": "GB 2760-2011",
+        "title": "食品安全国家标准 食品添加剂使用标准",
+        "status": "superseded",
+        "published": "2011-04-20",
+        "effective": "2011-07-20",
+        "replaces": ["GB 2760-2007"],
+    },
+    {
+        "number": "GB 2760-2014",
+        "title": "食品安全国家标准 食品添加剂使用标准",
+        "status": "superseded",
+        "published": "2014-12-24",
+        "effective": "2015-05-24",
+        "replaces": ["GB 2760-2011"],
+        "ics": ["67.220.20"],
+    },
+    {
+        "number": "GB 2760-2024",
+        "title": "食品安全国家标准 食品添加剂使用标准",
+        "status": "current",
+        "published": "2024-02-08",
+        "effective": "2025-02-08",
+        "replaces": ["GB 2760-2014"],
+        "ics": ["67.220.20"],
+        "department": "国家卫生健康委员会、国家市场监督管理总局",
+    },
+    {
+        "number": "YY 0055-2018",
+        "title": "牙科学 光固化机",
+        "status": "current",
+        "published": "2018-12-20",
+        "effective": "2020-01-01",
+    },
+    {
+        "number": "YY 0055-2026",
+        "title": "牙科学 光固化机",
+        "status": "upcoming",
+        "published": "2026-08-14",
+        "effective": "2029-08-01",
+        "replaces": ["YY 0055-2018"],
+    },
+    {
+        "number": "GB/T 19580-2012",
+        "title": "卓越绩效评价准则",
+        "status": "current",
+        "published": "2012-03-09",
+        "effective": "2012-08-01",
+    },
+    {
+        "number": "GB/T 14833-1993",
+        "title": "塑胶跑道",
+        "status": "withdrawn",
+        "effective": "1994-10-01",
+        "withdrawn": "2012-01-01",
+    },
+]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture
+def import_records(tmp_path):
+    """Import canonical records through the real importer and command."""
+
+    def _import(records, name="catalogue.jsonl"):
+        path = write_jsonl(tmp_path / name, records)
+        call_command("import_standards", str(path), verbosity=0)
+        return path
+
+    return _import
+
+
+@pytest.fixture
+def chain_catalogue(db, import_records):
+    from standards.ics import load_ics
+
+    load_ics()
+    import_records(GB2760_CHAIN)

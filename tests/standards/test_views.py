@@ -1,0 +1,121 @@
+"""Public catalogue pages."""
+
+import datetime
+
+import pytest
+
+from standards.models import Standard
+
+pytestmark = pytest.mark.usefixtures("chain_catalogue")
+
+
+def test_standard_page_shows_every_field_status_timeline_and_links(client):
+    response = client.get("/standards/GB 2760-2014/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "食品安全国家标准 食品添加剂使用标准" in html
+    assert "badge--superseded" in html  # status today
+    assert "2015-05-24" in html and "2014-12-24" in html
+    assert "国家标准" in html and "强制性" in html
+    # history timeline: every edition of the series, in order
+    timeline = html[html.index('class="timeline"') :]
+    order = [timeline.index(f"GB 2760-{y}") for y in (1996, 2007, 2011, 2014, 2024)]
+    assert order == sorted(order)
+    # what it replaces and what replaced it
+    links = html[html.index('id="links"') : html.index('id="history"')]
+    assert "GB 2760-2011" in links and "GB 2760-2024" in links
+    assert "查看现行版本 GB 2760-2024" in html
+
+
+def test_other_written_forms_redirect_to_the_canonical_page(client):
+    response = client.get("/standards/gb2760—2014/")
+    assert response.status_code == 301
+    assert response.url == Standard.objects.get(number="GB 2760-2014").get_absolute_url()
+
+
+def test_undated_number_shows_the_series(client):
+    html = client.get("/standards/GB 2760/").content.decode()
+    assert "GB 2760-2024" in html and "现行有效" in html
+
+
+def test_unknown_and_malformed_numbers_are_404(client):
+    assert client.get("/standards/GB 1234-2000/").status_code == 404
+    assert client.get("/standards/<script>/").status_code == 404
+
+
+def test_browse_by_level_status_and_query(client):
+    html = client.get("/standards/", {"level": "industry"}).content.decode()
+    assert "YY 0055-2018" in html and "GB 2760-2014" not in html
+    html = client.get("/standards/", {"status": "in_force"}).content.decode()
+    assert "GB 2760-2024" in html and "GB 2760-2014" not in html
+    html = client.get("/standards/", {"q": "gb2760"}).content.decode()
+    assert "GB 2760-2014" in html and "YY 0055" not in html
+    html = client.get("/standards/", {"q": "塑胶"}).content.decode()
+    assert "GB/T 14833-1993" in html
+    assert client.get("/standards/", {"year": "abc", "page": "x"}).status_code == 200
+
+
+def test_browse_by_ics(client):
+    html = client.get("/standards/ics/67/").content.decode()
+    assert "67.220" in html
+    html = client.get("/standards/ics/67.220.20/").content.decode()
+    assert "GB 2760-2024" in html
+    assert client.get("/standards/ics/99.999/").status_code == 404
+
+
+def test_check_page_lists_verdicts(client):
+    # a pasted column: every line is one entry, a stray line shows as malformed
+    response = client.post(
+        "/check/",
+        {"text": "GB 2760-2014\nGB 9999-2020\nhello GB\nGB 2760-2024", "as_of": "2024-06-01"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('data-verdict="') == 4 and 'data-verdict="malformed"' in html
+    # prose: the references in it are found
+    response = client.post(
+        "/check/",
+        {
+            "text": "产品执行GB 2760-2014的规定，包装符合GB/T 191—2008要求，电话0313-1234567。"
+            "这是一段较长的说明文字，超过一行的长度，用来说明它不是编号列表。"
+        },
+    )
+    assert response.content.decode().count('data-verdict="') == 2
+    response = client.post("/check/", {"text": "GB 2760-2014\nGB 2760-2024", "as_of": "2024-06-01"})
+    html = response.content.decode()
+    assert 'data-verdict="current"' in html and 'data-verdict="upcoming"' in html
+
+
+def test_check_page_errors_are_clear(client):
+    html = client.post("/check/", {"text": "没有编号的文字"}).content.decode()
+    assert "没有找到标准编号" in html
+    html = client.post("/check/", {"text": "GB 1-2000\n" * 6000}).content.decode()
+    assert "一次最多查新" in html
+    html = client.post("/check/", {"text": "GB 1-2000", "as_of": "not a date"}).content.decode()
+    assert "errorlist" in html
+
+
+def test_script_in_input_is_escaped(client):
+    html = client.post(
+        "/check/", {"text": "<script>alert(1)</script> GB 2760-2014"}
+    ).content.decode()
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_in_force_queryset_agrees_with_verdict_rules():
+    from standards.catalogue import DbCatalogue
+    from standards.validity import status_on
+
+    for on in [
+        datetime.date(2000, 1, 1),
+        datetime.date(2024, 6, 1),
+        datetime.date.today(),
+        datetime.date(2030, 1, 1),
+    ]:
+        catalogue = DbCatalogue()
+        expected = {
+            s.number
+            for s in Standard.objects.listed()
+            if status_on(catalogue.get(s.number), on, catalogue) == "current"
+        }
+        assert set(Standard.objects.in_force(on).values_list("number", flat=True)) == expected, on
