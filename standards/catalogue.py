@@ -63,6 +63,7 @@ def _edition(row: dict, replaced_by: list, replaces: list) -> Edition:
         withdrawn=row["withdrawn"],
         replaced_by=tuple(sorted(replaced_by, key=lambda link: link.number)),
         replaces=tuple(sorted(replaces, key=lambda link: link.number)),
+        placeholder=row["placeholder"],
     )
 
 

@@ -122,10 +122,14 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None
     records: list[StandardRecord] = []
     for record in batch.records:
         try:
-            number_fields(record.number)
+            parsed = numbers.parse(record.number)
         except numbers.NumberError as exc:
             summary.skipped.append((batch.path, record.line, record.raw_number, str(exc)))
             continue
+        if parsed.amendment:
+            # An amendment (修改单) belongs to its edition; the catalogue holds editions.
+            summary.notes["修改单编号按其所属版本记录"] += 1
+            record.number = parsed.edition
         records.append(record)
 
     existing = _existing([r.number for r in records])
@@ -161,6 +165,11 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None
     existing = _existing([r.number for r in records])
     _write_ics(records, existing, summary)
     _write_links(batch, records, existing, summary)
+
+
+def _edition_of(number: str) -> str:
+    parsed = numbers.try_parse(number)
+    return parsed.edition if parsed is not None else number
 
 
 def _empty(field_name: str):
@@ -201,6 +210,8 @@ def _write_links(batch, records, existing, summary) -> None:
     """Store supersession from whichever side the source stated it."""
     pairs = {}  # (old, new) -> partial
     for record in records:
+        for name in ("replaces", "replaces_partial", "replaced_by", "replaced_by_partial"):
+            setattr(record, name, [_edition_of(n) for n in getattr(record, name)])
         for old in record.replaces:
             pairs[(old, record.number)] = False
         for old in record.replaces_partial:

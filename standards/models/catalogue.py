@@ -106,29 +106,33 @@ class StandardQuerySet(models.QuerySet):
     def in_force(self, on=None):
         """Editions in force on ``on`` (default today), by dates where known.
 
-        Mirrors ``standards.validity.status_on``: started (effective on or before ``on``,
-        or no effective date and not recorded as upcoming) and not ended (no withdrawal
-        date reached, no full successor in force, and not recorded as ended when no
-        date says otherwise).
+        The same rules as ``standards.validity.status_on``, as one query: published by
+        then; not ended by a withdrawal date or by a full successor in force; effective
+        (or, with no date, not recorded as upcoming); and not recorded as ended where no
+        date says when, unless everything that replaced it was published later.
         """
         on = on or datetime.date.today()
-        full_successor_in_force = Supersession.objects.filter(
-            old=OuterRef("pk"), partial=False, new__effective__lte=on
+        links = Supersession.objects.filter(old=OuterRef("pk"))
+        full = links.filter(partial=False)
+
+        def existed(successors):
+            return successors.filter(Q(new__published__lte=on) | Q(new__published__isnull=True))
+
+        replaced_later = (Exists(full) & ~Exists(existed(full))) | (
+            ~Exists(full) & Q(status=Status.SUPERSEDED) & Exists(links) & ~Exists(existed(links))
         )
-        full_successor_dated = Supersession.objects.filter(
-            old=OuterRef("pk"), partial=False, new__effective__isnull=False
-        )
-        started = Q(effective__lte=on) | (Q(effective__isnull=True) & ~Q(status=Status.UPCOMING))
-        withdrawn_by_date = Q(withdrawn__lte=on)
         ended_by_record = (
             Q(withdrawn__isnull=True)
+            & ~Exists(full.filter(new__effective__isnull=False))
             & Q(status__in=[Status.SUPERSEDED, Status.WITHDRAWN])
-            & ~Exists(full_successor_dated)
+            & ~replaced_later
         )
         return (
-            self.filter(started)
-            .exclude(withdrawn_by_date)
-            .exclude(Q(withdrawn__isnull=True) & Exists(full_successor_in_force))
+            self.exclude(published__gt=on)
+            .exclude(withdrawn__lte=on)
+            .exclude(Q(withdrawn__isnull=True) & Exists(full.filter(new__effective__lte=on)))
+            .exclude(effective__gt=on)
+            .exclude(Q(effective__isnull=True) & Q(status=Status.UPCOMING))
             .exclude(ended_by_record)
             .exclude(placeholder=True)
         )

@@ -124,3 +124,21 @@ def test_dry_run_writes_nothing(tmp_path):
     call_command("import_standards", str(path), "--dry-run", stdout=out)
     assert "演练" in out.getvalue()
     assert not Standard.objects.exists()
+
+
+@pytest.mark.django_db
+def test_amendment_numbers_are_recorded_under_their_edition(tmp_path):
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {
+                "number": "GB 2760-2014/XG1-2021",
+                "title": "食品添加剂使用标准",
+                "replaces": ["GB 2760-2011/XG1-2012"],
+            }
+        ],
+    )
+    out = run(path)
+    assert "修改单" in out
+    std = Standard.objects.get(number="GB 2760-2014")
+    assert std.replaces_links.get().old.number == "GB 2760-2011"
