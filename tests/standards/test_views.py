@@ -2,8 +2,9 @@
 
 import datetime
 
-import pytest
 from django.core.management import call_command
+
+import pytest
 
 from standards.models import Standard
 from tests.conftest import NMPA, SPORTS, needs_shared
