@@ -145,9 +145,7 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None
             existing[std.number] = std
             to_create.append(std)
             summary.created += 1
-        elif any(getattr(std, k) != v for k, v in values.items() if k != "source"):
-            for k, v in values.items():
-                setattr(std, k, v)
+        elif _merge(std, values):
             to_update.append(std)
             summary.updated += 1
         else:
@@ -165,6 +163,22 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None
     existing = _existing([r.number for r in records])
     _write_ics(records, existing, summary)
     _write_links(batch, records, existing, summary)
+
+
+def _merge(std: Standard, values: dict) -> bool:
+    """Apply an incoming record to a stored one; whether anything changed.
+
+    An import never erases what another source gave: empty incoming values keep the
+    stored one. The source label alone is not a change.
+    """
+    changed = False
+    for name, value in values.items():
+        if name in RECORD_FIELDS and value in ("", None):
+            continue
+        if getattr(std, name) != value:
+            setattr(std, name, value)
+            changed = changed or name != "source"
+    return changed
 
 
 def _edition_of(number: str) -> str:

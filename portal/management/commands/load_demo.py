@@ -24,13 +24,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_shared=False, verbosity=1, **options):
         self.stdout.write(f"ICS 分类：{load_ics()} 个")
-        files = [str(DEMO_CATALOGUE)]
+        files = []
         if not no_shared:
             files += [
                 str(settings.SHARED_DATA_DIR / name)
                 for name in SHARED_FILES
                 if (settings.SHARED_DATA_DIR / name).exists()
             ]
+        # The curated catalogue last: where it overlaps the shared files, it wins.
+        files.append(str(DEMO_CATALOGUE))
         call_command("import_standards", *files, verbosity=verbosity)
         build_site()
         user_model = get_user_model()
