@@ -40,8 +40,8 @@ def standard_detail(request, number):
     catalogue.preload(numbers=[std.number], series=[std.series])
     verdict = check_references([std.number], today)[0]
     history = sorted(
-        (e for e in catalogue.in_series(std.series)),
-        key=lambda e: (e.effective or e.published or datetime.date.min, e.number),
+        lineage(std.edition, catalogue),
+        key=lambda e: (e.effective or e.published or e.withdrawn or datetime.date.min, e.number),
     )
     timeline = [
         {
@@ -64,6 +64,27 @@ def standard_detail(request, number):
             "today": today,
         },
     )
+
+
+#: Most editions shown in one history timeline.
+MAX_LINEAGE = 60
+
+
+def lineage(edition, catalogue) -> list:
+    """Every edition of the series plus those linked by supersession, either way and
+    transitively (a chain may change number, e.g. GB 4706.1 -> GB/T 4706.1)."""
+    found = {e.number: e for e in catalogue.in_series(edition.series)}
+    found[edition.number] = edition
+    queue = list(found.values())
+    while queue and len(found) < MAX_LINEAGE:
+        current = queue.pop()
+        for link in (*current.replaces, *current.replaced_by):
+            if link.number not in found:
+                linked = catalogue.get(link.number)
+                if linked is not None:
+                    found[linked.number] = linked
+                    queue.append(linked)
+    return list(found.values())
 
 
 def series_detail(request, parsed):
