@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,8 +10,11 @@ class CheckForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 10,
-                "placeholder": "GB 2760-2014\nGB/T 19580-2012\nYY 0505-2012\n"
-                "或粘贴一段含有标准编号的文本，例如规范性引用文件一章",
+                "placeholder": format_lazy(
+                    "{}{}",
+                    "GB 2760-2014\nGB/T 19580-2012\nYY 0505-2012\n",
+                    _("或粘贴一段含有标准编号的文本，例如规范性引用文件一章"),
+                ),
             }
         ),
         max_length=200_000,

@@ -179,8 +179,8 @@ class Standard(models.Model):
         help_text=_("目录中没有本版本的记录，只从其他标准的代替关系得知其编号。"),
     )
     source = models.CharField(_("数据来源"), max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = StandardQuerySet.as_manager()
 
@@ -267,3 +267,23 @@ class Supersession(models.Model):
     def __str__(self):
         verb = "部分代替" if self.partial else "代替"
         return f"{self.new.number} {verb} {self.old.number}"
+
+    def clean(self):
+        if not (self.old_id and self.new_id):
+            return
+        if self.old_id == self.new_id:
+            raise ValidationError(_("标准不能代替其自身"))
+        if Supersession.objects.filter(old_id=self.new_id, new_id=self.old_id).exists():
+            raise ValidationError(_("已存在方向相反的代替关系，二者不能互相代替"))
+        # Walking forward from the new edition must never come back to the old one.
+        seen, frontier = {self.new_id}, [self.new_id]
+        while frontier:
+            nxt = set(
+                Supersession.objects.filter(old_id__in=frontier)
+                .exclude(pk=self.pk)
+                .values_list("new_id", flat=True)
+            )
+            if self.old_id in nxt:
+                raise ValidationError(_("该代替关系会形成循环（新版本最终又被旧版本代替）"))
+            frontier = list(nxt - seen)
+            seen |= nxt

@@ -62,3 +62,13 @@ def verdict_message(verdict):
     if (get_language() or "").startswith("en"):
         return message_en(verdict)
     return verdict.message
+
+
+@register.filter
+def verdict_warnings(verdict):
+    """The verdict's warnings in the page's language."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and verdict.warnings_en:
+        return verdict.warnings_en
+    return verdict.warnings

@@ -72,3 +72,19 @@ def test_edit_normalizes_the_number(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     std = Standard.objects.get(number="GB/T 1.1-2020")
     assert std.series == "GB/T 1.1" and std.level == "national"
+
+
+def test_supersession_refuses_cycles():
+    from django.core.exceptions import ValidationError
+
+    from standards.models import Supersession
+
+    old = Standard.objects.get(number="GB 2760-1996")
+    new = Standard.objects.get(number="GB 2760-2024")
+    with pytest.raises(ValidationError, match="循环"):
+        Supersession(old=new, new=old).full_clean()
+    with pytest.raises(ValidationError, match="相反"):
+        Supersession(
+            old=Standard.objects.get(number="GB 2760-2014"),
+            new=Standard.objects.get(number="GB 2760-2011"),
+        ).full_clean()
