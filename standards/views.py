@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from standards import numbers
 from standards.forms import CheckForm
@@ -135,7 +136,7 @@ def browse(request):
             "levels": [(value, label, counts.get(value, 0)) for value, label in Level.choices],
             "level": level,
             "status": status,
-            "statuses": [("in_force", _("现行有效")), *Status.choices],
+            "statuses": [("in_force", pgettext("status filter", "现行有效")), *Status.choices],
             "q": q,
             "year": year,
             "top_ics": IcsClass.objects.filter(parent__isnull=True)

@@ -19,6 +19,8 @@ SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shar
 INSTALLED_APPS = [
     "portal",
     "standards",
+    "search",
+    "haystack",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -138,6 +140,13 @@ WAGTAIL_SITE_NAME = "标准馆"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "txt", "xlsx"]
+
+# Search: the embedded SQLite FTS5 backend by default (search/backends/sqlite_fts.py).
+HAYSTACK_CONNECTIONS = {
+    "default": {"ENGINE": "search.backends.sqlite_fts.FTSEngine", "DATABASE": "default"},
+}
+HAYSTACK_SIGNAL_PROCESSOR = "search.signals.CatalogueSignalProcessor"
+HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

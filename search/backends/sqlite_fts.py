@@ -1,0 +1,555 @@
+"""An embedded search backend for django-haystack: SQLite FTS5 in the data's own file.
+
+Index writes go through Django's database connection, so they commit — or roll back —
+in the same transaction as the records they describe. Text is tokenized by
+``search.tokenize`` (jieba words for ranking, character bigrams for recall); numbers
+get number tokens. Schema (created by the ``search`` app's migration):
+
+* ``search_doc``   one row per indexed object: identifier, model, stored fields (JSON),
+                   static rank;
+* ``search_fts``   FTS5, same rowid: ``number``, ``title_words``, ``title_grams``,
+                   ``body_words``, ``body_grams``;
+* ``search_term``  (doc, field, value) for filters, facets and sorting.
+
+User input never reaches FTS5 syntax: queries are rebuilt from tokens that can only
+hold letters, digits, ``_`` and Han characters, always quoted.
+"""
+
+import datetime
+import json
+import re
+from collections import defaultdict
+
+from django.db import connections, transaction
+from django.utils.html import escape
+
+from haystack.backends import BaseEngine, BaseSearchBackend, BaseSearchQuery, log_query
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.models import SearchResult
+from haystack.utils import get_identifier, get_model_ct
+
+from search import tokenize
+
+#: bm25 weights of number, title words, title grams, body words, body grams.
+WEIGHTS = (50.0, 8.0, 10.0, 1.0, 1.5)
+TITLE_COLUMNS = "{number title_words title_grams}"
+GRAM_COLUMNS = "{title_grams body_grams}"
+WORD_COLUMNS = "{title_words body_words}"
+TEXT_TYPES = {"string", "edge_ngram", "ngram"}
+#: Rows written per executemany call when indexing in bulk.
+CHUNK = 2000
+
+
+def _quote(token: str) -> str:
+    # Tokens come from search.tokenize and hold no quotes; doubling is belt and braces.
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _phrase(tokens: list[str], prefix: bool) -> str:
+    if prefix:
+        head, last = tokens[:-1], tokens[-1]
+        body = f"{_quote(' '.join(head))} + " if head else ""
+        return f"{body}{_quote(last)}*"
+    return _quote(" ".join(tokens))
+
+
+def fts_expression(query: tokenize.Query, *, title_only: bool = False) -> str | None:
+    """The FTS5 MATCH expression for a parsed query (None when it has no tokens)."""
+    parts = []
+    for number in query.numbers:
+        tokens = tokenize.number_tokens(number.normalized)
+        exact = tokens[0]
+        series = f"{tokenize.number_tokens(number.series)[0]}"
+        options = {_quote(exact), _quote(series), f"{_quote(series)}*"}
+        parts.append("{number}: (" + " OR ".join(sorted(options)) + ")")
+    for serial in query.serials:
+        parts.append(
+            f"({{number}}: ({_quote(serial)} OR {_quote(serial)}*) OR "
+            f"{TITLE_COLUMNS if title_only else GRAM_COLUMNS}: {_quote(serial)})"
+        )
+    text_parts = [
+        f"{'{title_grams}' if title_only else GRAM_COLUMNS}: {_phrase(tokens, prefix)}"
+        for tokens, prefix in zip(query.phrases, query.prefix, strict=True)
+    ]
+    if text_parts and query.words and not title_only:
+        # Matching whole words ranks higher without changing what matches.
+        words = " OR ".join(_quote(w) for w in dict.fromkeys(query.words))
+        text_parts.append(f"({WORD_COLUMNS}: ({words}) OR {text_parts[0]})")
+    parts += text_parts
+    if not parts:
+        return None
+    return " AND ".join(f"({p})" for p in parts)
+
+
+def _term_value(value) -> str:
+    """Filter/facet values as sortable text: dates ISO, integers zero-padded."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:+021d}"
+    if isinstance(value, float):
+        return f"{value:+032.10f}"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _from_term(value: str):
+    if re.fullmatch(r"[+-]\d{20}", value):
+        return int(value)
+    if re.fullmatch(r"[+-]\d+\.\d{10}", value):
+        return float(value)
+    return value
+
+
+class FTSSearchBackend(BaseSearchBackend):
+    def __init__(self, connection_alias, **options):
+        super().__init__(connection_alias, **options)
+        self.database = options.get("DATABASE", "default")
+
+    @property
+    def db(self):
+        return connections[self.database]
+
+    # -- writing -------------------------------------------------------------------
+    def _layout(self, index):
+        """Which column or table each index field goes to."""
+        layout = {"number": [], "title": [], "body": [], "terms": [], "stored": []}
+        for name, fld in index.fields.items():
+            if fld.stored:
+                layout["stored"].append(name)
+            if fld.field_type == "standard_number":
+                layout["number"].append(name)
+                layout["terms"].append(name)
+            elif fld.faceted or fld.field_type not in TEXT_TYPES or getattr(fld, "facet_for", None):
+                if fld.indexed or fld.faceted or getattr(fld, "facet_for", None):
+                    layout["terms"].append(name)
+            elif fld.indexed:
+                layout["title" if fld.boost >= 2 else "body"].append(name)
+        return layout
+
+    def update(self, index, iterable, commit=True):
+        objects = list(iterable)
+        if not objects:
+            return
+        if hasattr(index, "prepare_batch"):
+            index.prepare_batch(objects)
+        layout = self._layout(index)
+        docs, fts, terms = [], [], []
+        for obj in objects:
+            data = index.full_prepare(obj)
+            doc_id = data[ID]
+            number = " ".join(
+                t for f in layout["number"] for t in tokenize.number_tokens(str(data.get(f) or ""))
+            )
+            title = " ".join(str(data.get(f) or "") for f in layout["title"])
+            body = " ".join(str(data.get(f) or "") for f in layout["body"])
+            stored = {f: data.get(f) for f in layout["stored"]}
+            docs.append(
+                (
+                    doc_id,
+                    data[DJANGO_CT],
+                    str(data[DJANGO_ID]),
+                    float(data.get("rank") or 1.0),
+                    json.dumps(stored, ensure_ascii=False, default=str),
+                )
+            )
+            fts.append(
+                (
+                    number,
+                    " ".join(tokenize.words(title)),
+                    " ".join(tokenize.grams(title)),
+                    " ".join(tokenize.words(body)),
+                    " ".join(tokenize.grams(body)),
+                )
+            )
+            doc_terms = []
+            for f in layout["terms"]:
+                value = data.get(f)
+                values = value if isinstance(value, list | tuple | set) else [value]
+                doc_terms += [(f, _term_value(v)) for v in values if v not in (None, "")]
+            terms.append(doc_terms)
+        with transaction.atomic(using=self.database), self.db.cursor() as cur:
+            self._delete_ids(cur, [d[0] for d in docs])
+            for start in range(0, len(docs), CHUNK):
+                cur.executemany(
+                    "INSERT INTO search_doc (doc_id, django_ct, django_id, rank, data) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    docs[start : start + CHUNK],
+                )
+            rowids = self._rowids(cur, [d[0] for d in docs])
+            cur.executemany(
+                "INSERT INTO search_fts (rowid, number, title_words, title_grams, body_words,"
+                " body_grams) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(rowids[d[0]], *row) for d, row in zip(docs, fts, strict=True)],
+            )
+            cur.executemany(
+                "INSERT INTO search_term (doc, field, value) VALUES (%s, %s, %s)",
+                [(rowids[d[0]], f, v) for d, ts in zip(docs, terms, strict=True) for f, v in ts],
+            )
+
+    def _rowids(self, cur, doc_ids):
+        found = {}
+        for start in range(0, len(doc_ids), 900):
+            chunk = doc_ids[start : start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT doc_id, rowid FROM search_doc WHERE doc_id IN ({marks})", chunk)
+            found.update(cur.fetchall())
+        return found
+
+    def _delete_ids(self, cur, doc_ids):
+        rowids = list(self._rowids(cur, doc_ids).values())
+        for start in range(0, len(rowids), 900):
+            chunk = rowids[start : start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            for table, column in (
+                ("search_fts", "rowid"),
+                ("search_term", "doc"),
+                ("search_doc", "rowid"),
+            ):
+                cur.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+    def remove(self, obj_or_string, commit=True):
+        with transaction.atomic(using=self.database), self.db.cursor() as cur:
+            self._delete_ids(cur, [get_identifier(obj_or_string)])
+
+    def clear(self, models=None, commit=True):
+        with transaction.atomic(using=self.database), self.db.cursor() as cur:
+            if not models:
+                for table in ("search_fts", "search_term", "search_doc"):
+                    cur.execute(f"DELETE FROM {table}")
+                return
+            cts = [get_model_ct(m) for m in models]
+            marks = ", ".join(["%s"] * len(cts))
+            cur.execute(
+                f"SELECT doc_id FROM search_doc WHERE django_ct IN ({marks})",
+                cts,
+            )
+            self._delete_ids(cur, [r[0] for r in cur.fetchall()])
+
+    # -- reading -------------------------------------------------------------------
+    @log_query
+    def search(self, query_string, **kwargs):
+        plan = (
+            query_string
+            if isinstance(query_string, QueryPlan)
+            else QueryPlan.parse_string(str(query_string))
+        )
+        return self._run(plan, **kwargs)
+
+    def _run(
+        self,
+        plan,
+        sort_by=None,
+        start_offset=0,
+        end_offset=None,
+        highlight=False,
+        facets=None,
+        narrow_queries=None,
+        models=None,
+        result_class=None,
+        exclude_ids=(),
+        **kwargs,
+    ):
+        result_class = result_class or SearchResult
+        where, params, rank_expr, tier_expr = plan.sql(narrow_queries=narrow_queries)
+        if models:
+            cts = [get_model_ct(m) for m in models]
+            where.append(f"d.django_ct IN ({', '.join(['%s'] * len(cts))})")
+            params += cts
+        if exclude_ids:
+            where.append(f"d.doc_id NOT IN ({', '.join(['%s'] * len(exclude_ids))})")
+            params += list(exclude_ids)
+        from_sql = plan.from_sql()
+        order = self._order(sort_by, rank_expr, tier_expr)
+        limit = -1 if end_offset is None else max(end_offset - start_offset, 0)
+        sql = (
+            f"{plan.with_sql()}SELECT d.rowid, d.django_ct, d.django_id, d.data, "
+            f"{rank_expr} AS score, COUNT(*) OVER () FROM {from_sql} "
+            f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        with self.db.cursor() as cur:
+            cur.execute(sql, plan.from_params() + params + [limit, start_offset])
+            rows = cur.fetchall()
+            hits = rows[0][5] if rows else 0
+            if not rows and start_offset:
+                cur.execute(
+                    f"{plan.with_sql()}SELECT COUNT(*) FROM {from_sql} "
+                    f"WHERE {' AND '.join(where) or '1'}",
+                    plan.from_params() + params,
+                )
+                hits = cur.fetchone()[0]
+            facet_counts = {}
+            if facets:
+                facet_counts = self._facets(cur, plan, from_sql, where, params, facets)
+        results = []
+        for _rowid, ct, pk, data, score, _count in rows:
+            app_label, model_name = ct.split(".")
+            stored = json.loads(data)
+            if highlight:
+                stored["highlighted"] = {"text": [plan.highlight(stored)]}
+            results.append(result_class(app_label, model_name, pk, -float(score or 0), **stored))
+        return {"results": results, "hits": hits, "facets": facet_counts}
+
+    def _order(self, sort_by, rank_expr, tier_expr):
+        if not sort_by:
+            tier = f"{tier_expr} DESC, " if tier_expr else ""
+            return f"{tier}{rank_expr} ASC, d.rowid"
+        parts = []
+        for key in sort_by:
+            desc = key.startswith("-")
+            name = key.lstrip("-")
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                continue
+            parts.append(
+                f"(SELECT MIN(value) FROM search_term WHERE doc = d.rowid AND field = '{name}') "
+                f"{'DESC' if desc else 'ASC'} NULLS LAST"
+            )
+        return ", ".join(parts + [f"{rank_expr} ASC", "d.rowid"])
+
+    def _facets(self, cur, plan, from_sql, where, params, facets):
+        names = [n for n in facets if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+        if not names:
+            return {}
+        marks = ", ".join(["%s"] * len(names))
+        cur.execute(
+            f"{plan.with_sql()}{', ' if plan.match else 'WITH '}"
+            f"hits AS MATERIALIZED (SELECT d.rowid AS id FROM {from_sql} "
+            f"WHERE {' AND '.join(where) or '1'}) "
+            f"SELECT t.field, t.value, COUNT(*) FROM hits JOIN search_term t ON t.doc = hits.id "
+            f"WHERE t.field IN ({marks}) GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
+            plan.from_params() + params + names,
+        )
+        fields = defaultdict(list)
+        for field, value, count in cur.fetchall():
+            fields[field].append((_from_term(value), count))
+        return {"fields": dict(fields), "dates": {}, "queries": {}}
+
+    def more_like_this(
+        self, model_instance, additional_query_string=None, result_class=None, **kwargs
+    ):
+        doc_id = get_identifier(model_instance)
+        with self.db.cursor() as cur:
+            cur.execute(
+                "SELECT f.title_words, f.body_words FROM search_doc d JOIN search_fts f "
+                "ON f.rowid = d.rowid WHERE d.doc_id = %s",
+                [doc_id],
+            )
+            row = cur.fetchone()
+        if row is None:
+            return {"results": [], "hits": 0}
+        title_words = tokenize.keywords(row[0].replace(" ", ""), limit=8) or row[0].split()[:8]
+        if not title_words:
+            return {"results": [], "hits": 0}
+        plan = QueryPlan(any_words=title_words)
+        kwargs.setdefault("end_offset", 10)
+        return self._run(plan, result_class=result_class, exclude_ids=[doc_id], **kwargs)
+
+
+class QueryPlan:
+    """What to match, built from haystack's query tree: user text, term filters."""
+
+    def __init__(self, text="", filters=None, any_words=None, autocomplete=False):
+        self.text = text
+        self.filters = filters or []  # (field, filter_type, value, negated)
+        self.any_words = any_words or []
+        self.query = tokenize.parse_query(text, autocomplete=autocomplete)
+        self.match = None
+        self.title_match = None
+        self.by_rank = False
+        if self.any_words:
+            self.match = f"{WORD_COLUMNS}: (" + " OR ".join(_quote(w) for w in self.any_words) + ")"
+        elif text:
+            self.match = fts_expression(self.query)
+            self.title_match = fts_expression(self.query, title_only=True)
+            q = self.query
+            if q.numbers and not (q.phrases or q.serials):
+                # A number query: the edition asked for first, then its series with the
+                # edition in force first and newer before older — not text relevance.
+                exact = [tokenize.number_tokens(n.normalized)[0] for n in q.numbers if n.dated]
+                self.title_match = (
+                    "{number}: (" + " OR ".join(_quote(t) for t in exact) + ")" if exact else None
+                )
+                self.by_rank = True
+        #: A text query that yields no tokens (only punctuation, emoji …) matches nothing.
+        self.nothing = bool(text) and self.match is None
+
+    @classmethod
+    def parse_string(cls, text):
+        return cls(text="" if text.strip() in {"", "*"} else text)
+
+    def with_sql(self):
+        """The full-text matches, computed once (MATERIALIZED: otherwise SQLite may run
+        the FTS query once per document row)."""
+        if self.match:
+            return (
+                "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, "
+                + ", ".join(str(w) for w in WEIGHTS)
+                + ") AS s FROM search_fts WHERE search_fts MATCH %s) "
+            )
+        return ""
+
+    def from_sql(self):
+        if self.match:
+            return "m JOIN search_doc d ON d.rowid = m.id"
+        return "search_doc d"
+
+    def from_params(self):
+        return [self.match] if self.match else []
+
+    def sql(self, narrow_queries=None):
+        where, params = [], []
+        if self.nothing:
+            where.append("0")
+        for field, filter_type, value, negated in self.filters + _narrow(narrow_queries):
+            clause, clause_params = _term_clause(field, filter_type, value)
+            where.append(f"NOT {clause}" if negated else clause)
+            params += clause_params
+        rank = "m.s * d.rank" if self.match and not self.by_rank else "-d.rank"
+        if self.title_match and self.title_match != self.match:
+            tier = "(d.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s))"
+            # the tier subquery's parameter must come first among WHERE params: inline
+            # it safely as a literal instead (it holds only our own quoted tokens).
+            tier = tier.replace("%s", "'" + self.title_match.replace("'", "''") + "'")
+        else:
+            tier = ""
+        return where, params, rank, tier
+
+    def highlight(self, stored: dict) -> str:
+        """The title (or first text field) with the matched parts in <em>, escaped."""
+        text = str(stored.get("title") or stored.get("text") or "")
+        needles = [n.normalized for n in self.query.numbers]
+        for tokens in self.query.phrases:
+            needles.append(_untokenize(tokens))
+        needles += [w for w in self.query.words if len(w) > 1]
+        return highlight(text, needles)
+
+
+def _untokenize(tokens: list[str]) -> str:
+    """``['医疗', '疗器', '器械']`` → ``医疗器械``; ASCII tokens keep their spaces."""
+    out = ""
+    for token in tokens:
+        if out and re.match(r"[\u3400-\u9fff]", token) and re.search(r"[\u3400-\u9fff]$", out):
+            if out.endswith(token[0]):
+                out += token[1:]
+            else:
+                out += token
+        else:
+            out += token
+    return out
+
+
+def highlight(text: str, needles: list[str]) -> str:
+    """Escape ``text`` and wrap every case-insensitive occurrence of a needle in <em>."""
+    folded = tokenize.fold(text)
+    spans = []
+    for needle in sorted({tokenize.fold(n) for n in needles if n}, key=len, reverse=True):
+        start = folded.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = folded.find(needle, end)
+    if len(folded) != len(text):
+        return escape(text)
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out += [escape(text[pos:start]), "<em>", escape(text[start:end]), "</em>"]
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _narrow(narrow_queries):
+    """haystack's narrow strings (``level_exact:national``, ``field:"a b"``) as filters."""
+    out = []
+    for item in narrow_queries or ():
+        field, _, value = str(item).partition(":")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if field:
+            out.append((field.removesuffix("_exact"), "exact", value, False))
+    return out
+
+
+def _term_clause(field, filter_type, value):
+    if field in ("django_ct", "django_id", "id"):
+        column = {"django_ct": "d.django_ct", "django_id": "d.django_id", "id": "d.doc_id"}[field]
+        values = value if filter_type == "in" else [value]
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", [str(v) for v in values]
+    base = "d.rowid IN (SELECT doc FROM search_term WHERE field = %s AND "
+    field = field.removesuffix("_exact")
+    if filter_type == "in":
+        values = [_term_value(v) for v in value] or [""]
+        return base + f"value IN ({', '.join(['%s'] * len(values))}))", [field, *values]
+    if filter_type == "range":
+        low, high = value
+        return base + "value BETWEEN %s AND %s)", [field, _term_value(low), _term_value(high)]
+    ops = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+    if filter_type in ops:
+        return base + f"value {ops[filter_type]} %s)", [field, _term_value(value)]
+    if filter_type == "startswith":
+        return base + "value >= %s AND value < %s)", [field, str(value), str(value) + "\uffff"]
+    return base + "value = %s)", [field, _term_value(value)]
+
+
+class FTSSearchQuery(BaseSearchQuery):
+    """Builds a ``QueryPlan`` (not a string) from haystack's query tree.
+
+    The text of ``content``/document-field filters is the user's query; filters on
+    other fields become term filters; AND is the only connector supported across
+    fields (what the product's search pages and API need).
+    """
+
+    def build_query(self):
+        text_parts, filters = [], []
+        autocomplete = False
+        document_field = getattr(self.backend, "document_field", "text")
+
+        def walk(node, negated=False):
+            nonlocal autocomplete
+            for child in node.children:
+                if hasattr(child, "children"):
+                    walk(child, negated ^ child.negated)
+                    continue
+                expression, value = child
+                field, filter_type = node.split_expression(expression)
+                value = getattr(value, "query_string", value)
+                if field in ("content", document_field, "title", "title_auto") and (
+                    filter_type in ("content", "contains", "fuzzy")
+                ):
+                    if not negated:
+                        text_parts.append(str(value))
+                        autocomplete = autocomplete or field == "title_auto"
+                elif field == "django_ct":
+                    filters.append(("django_ct", filter_type, value, negated))
+                else:
+                    filters.append((field, filter_type, value, negated))
+
+        walk(self.query_filter, self.query_filter.negated)
+        return QueryPlan(" ".join(text_parts), filters=filters, autocomplete=autocomplete)
+
+    def __str__(self):
+        plan = self.build_query()
+        return f"{plan.text} {plan.filters}".strip()
+
+    def build_query_fragment(self, field, filter_type, value):  # pragma: no cover
+        return f"{field}:{value}"
+
+    def run_mlt(self, **kwargs):
+        if self._more_like_this is False or self._mlt_instance is None:
+            raise ValueError("No instance was provided to determine 'More Like This' results.")
+        search_kwargs = self.build_params()
+        if kwargs:
+            search_kwargs.update(kwargs)
+        results = self.backend.more_like_this(self._mlt_instance, **search_kwargs)
+        self._results = results.get("results", [])
+        self._hit_count = results.get("hits", 0)
+
+
+class FTSEngine(BaseEngine):
+    backend = FTSSearchBackend
+    query = FTSSearchQuery

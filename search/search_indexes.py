@@ -1,0 +1,77 @@
+"""What the search engine knows about each standard (haystack discovers this module)."""
+
+import datetime
+
+from haystack import indexes
+
+from search.fields import StandardNumberField
+from standards.catalogue import DbCatalogue
+from standards.models import Standard
+from standards.validity import status_on
+
+#: Static rank factors: the edition in force before others of the same series.
+STATUS_RANK = {"current": 1.5, "upcoming": 1.3, "superseded": 1.0, "withdrawn": 0.9}
+
+
+def ics_with_ancestors(codes) -> list[str]:
+    """``67.220.20`` → ``67``, ``67.220``, ``67.220.20``: a class filter finds sub-classes."""
+    out = set()
+    for code in codes:
+        parts = code.split(".")
+        out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return sorted(out)
+
+
+class StandardIndex(indexes.SearchIndex, indexes.Indexable):
+    text = indexes.CharField(document=True)
+    number = StandardNumberField(model_attr="number", boost=10)
+    title = indexes.CharField(model_attr="title", boost=3)
+    title_en = indexes.CharField(model_attr="title_en", boost=2)
+    level = indexes.CharField(model_attr="level", faceted=True)
+    status = indexes.CharField(faceted=True)
+    ics = indexes.MultiValueField(faceted=True)
+    department = indexes.CharField(model_attr="department", faceted=True, indexed=False)
+    year = indexes.IntegerField(model_attr="year", faceted=True, null=True)
+    effective = indexes.DateField(model_attr="effective", null=True)
+    published = indexes.DateField(model_attr="published", null=True)
+    series = indexes.CharField(model_attr="series", indexed=False)
+    kind = indexes.CharField(model_attr="kind", indexed=False)
+    rank = indexes.FloatField(indexed=False)
+
+    def get_model(self):
+        return Standard
+
+    def index_queryset(self, using=None):
+        return Standard.objects.listed().prefetch_related("ics")
+
+    def read_queryset(self, using=None):
+        return Standard.objects.all()
+
+    # One catalogue per batch: the status of every standard in a batch costs a few
+    # queries, not a few per standard.
+    def prepare_batch(self, objects):
+        self._catalogue = DbCatalogue()
+        self._catalogue.preload(numbers=[o.number for o in objects])
+        self._today = datetime.date.today()
+
+    def _status(self, obj):
+        catalogue = getattr(self, "_catalogue", None) or DbCatalogue()
+        edition = catalogue.get(obj.number)
+        if edition is None:
+            return obj.status or "current"
+        return status_on(edition, getattr(self, "_today", None) or datetime.date.today(), catalogue)
+
+    def prepare(self, obj):
+        data = super().prepare(obj)
+        status = self._status(obj)
+        data["status"] = status
+        data["status_exact"] = status
+        year = obj.year or 1950
+        data["rank"] = STATUS_RANK.get(status, 1.0) * (1 + (year - 1950) / 10_000)
+        return data
+
+    def prepare_text(self, obj):
+        return "\n".join(filter(None, [obj.scope, obj.category, obj.department]))
+
+    def prepare_ics(self, obj):
+        return ics_with_ancestors(c.code for c in obj.ics.all())

@@ -1,0 +1,96 @@
+"""Searching the catalogue: one function used by the search page, the API, the admin and
+the relevance evaluation, whatever backend haystack is configured with."""
+
+from dataclasses import dataclass, field
+
+from haystack.query import SearchQuerySet
+
+from search import tokenize
+from standards.models import Level, Standard
+
+FACETS = ("level", "status", "ics", "department", "year")
+SORTS = {
+    "relevance": None,
+    "newest": ["-effective", "-published"],
+    "oldest": ["effective", "published"],
+    "number": ["series"],
+}
+MAX_PAGE_SIZE = 100
+
+
+@dataclass
+class SearchPage:
+    query: str
+    count: int
+    results: list
+    page: int
+    page_size: int
+    facets: dict = field(default_factory=dict)
+    truncated: bool = False  # the query was cut to tokenize.MAX_QUERY characters
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+def standards_queryset(q: str = "", **filters) -> SearchQuerySet:
+    """The search for ``q`` narrowed by exact filters (level, status, ics, department,
+    year); empty ``q`` lists everything, edition in force first."""
+    sqs = SearchQuerySet().models(Standard)
+    if q and q.strip():
+        sqs = sqs.filter(content=q)
+    for name in FACETS:
+        value = filters.get(name)
+        if value not in (None, ""):
+            sqs = sqs.filter(**{name: value})
+    return sqs
+
+
+def search_standards(
+    q: str = "",
+    *,
+    page: int = 1,
+    page_size: int = 20,
+    sort: str = "relevance",
+    facets: bool = True,
+    highlight: bool = True,
+    **filters,
+) -> SearchPage:
+    page = max(int(page or 1), 1)
+    page_size = min(max(int(page_size or 20), 1), MAX_PAGE_SIZE)
+    sqs = standards_queryset(q, **filters)
+    if SORTS.get(sort):
+        sqs = sqs.order_by(*SORTS[sort])
+    if highlight and q:
+        sqs = sqs.highlight()
+    if facets:
+        for name in FACETS:
+            sqs = sqs.facet(name)
+    start = (page - 1) * page_size
+    results = list(sqs[start : start + page_size])
+    return SearchPage(
+        query=q,
+        count=sqs.count(),
+        results=results,
+        page=page,
+        page_size=page_size,
+        facets=sqs.facet_counts().get("fields", {}) if facets else {},
+        truncated=len(q or "") > tokenize.MAX_QUERY,
+    )
+
+
+def suggest(q: str, limit: int = 8) -> list:
+    """Suggestions while typing: numbers and titles that contain what was typed so far."""
+    if not q or not q.strip():
+        return []
+    sqs = SearchQuerySet().models(Standard).filter(title_auto=q)
+    return list(sqs[:limit])
+
+
+def related(standard: Standard, limit: int = 6) -> list:
+    """ "Related standards": more like this one, other editions of its series left out."""
+    results = SearchQuerySet().models(Standard).more_like_this(standard)[: limit + 10]
+    return [r for r in results if getattr(r, "series", None) != standard.series][:limit]
+
+
+LEVEL_LABELS = dict(Level.choices)
