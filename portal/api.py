@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from search.api import router as search_router
 from standards.api import router as standards_router
 
 api = NinjaAPI(
@@ -13,6 +14,8 @@ api = NinjaAPI(
     description="标准查新、标准检索与企业标准自我声明。",
     urls_namespace="api-v1",
 )
+# Search routes first: /standards/search must not be read as a standard number.
+api.add_router("/", search_router)
 api.add_router("/", standards_router)
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import models, transaction
 
 from standards import numbers
 from standards.catalogue import DbCatalogue
@@ -72,6 +72,7 @@ class ImportSummary:
     unchanged: int = 0
     skipped: list = field(default_factory=list)  # (file, line, raw, reason)
     links_created: int = 0
+    indexed: int = 0
     placeholders_created: int = 0
     notes: Counter = field(default_factory=Counter)
 
@@ -109,7 +110,8 @@ def import_batches(
             summary.read += len(batch.records) + len(batch.skipped)
             summary.skipped += [(batch.path, s.line, s.raw, s.reason) for s in batch.skipped]
             with transaction.atomic():
-                _write_records(batch, summary, progress)
+                touched = _write_records(batch, summary, progress)
+                summary.indexed += _reindex(touched)
         if strict and summary.skipped:
             transaction.set_rollback(True)
             raise StrictImportError(summary)
@@ -118,7 +120,7 @@ def import_batches(
     return summary
 
 
-def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None:
+def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> list[int]:
     records: list[StandardRecord] = []
     for record in batch.records:
         try:
@@ -163,6 +165,22 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> None
     existing = _existing([r.number for r in records])
     _write_ics(records, existing, summary)
     _write_links(batch, records, existing, summary)
+    return [std.pk for std in existing.values()]
+
+
+def _reindex(pks: list[int]) -> int:
+    """Bring the search index up to date for these standards and those linked to them
+    (a new link changes the status of both sides), in the import's transaction."""
+    from search.indexing import update_objects
+
+    linked = set(pks)
+    for start in range(0, len(pks), 900):
+        chunk = pks[start : start + 900]
+        for old, new in Supersession.objects.filter(
+            models.Q(old_id__in=chunk) | models.Q(new_id__in=chunk)
+        ).values_list("old_id", "new_id"):
+            linked.update((old, new))
+    return update_objects(Standard, Standard.objects.filter(pk__in=linked))
 
 
 def _merge(std: Standard, values: dict) -> bool:

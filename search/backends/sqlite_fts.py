@@ -20,11 +20,14 @@ import json
 import re
 from collections import defaultdict
 
+from django.apps import apps
 from django.db import connections, transaction
 from django.utils.html import escape
 
+from haystack import connections as haystack_connections
 from haystack.backends import BaseEngine, BaseSearchBackend, BaseSearchQuery, log_query
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.exceptions import NotHandled
 from haystack.models import SearchResult
 from haystack.utils import get_identifier, get_model_ct
 
@@ -285,13 +288,26 @@ class FTSSearchBackend(BaseSearchBackend):
             if facets:
                 facet_counts = self._facets(cur, plan, from_sql, where, params, facets)
         results = []
+        unified = haystack_connections[self.connection_alias].get_unified_index()
         for _rowid, ct, pk, data, score, _count in rows:
             app_label, model_name = ct.split(".")
-            stored = json.loads(data)
+            stored = self._convert(unified, ct, json.loads(data))
             if highlight:
                 stored["highlighted"] = {"text": [plan.highlight(stored)]}
             results.append(result_class(app_label, model_name, pk, -float(score or 0), **stored))
         return {"results": results, "hits": hits, "facets": facet_counts}
+
+    @staticmethod
+    def _convert(unified, ct, stored: dict) -> dict:
+        """Stored JSON values back to the field types (dates, numbers) of the index."""
+        try:
+            fields = unified.get_index(apps.get_model(ct)).fields
+        except (LookupError, NotHandled):
+            return stored
+        for name, value in stored.items():
+            if value is not None and name in fields:
+                stored[name] = fields[name].convert(value)
+        return stored
 
     def _order(self, sort_by, rank_expr, tier_expr):
         if not sort_by:

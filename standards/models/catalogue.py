@@ -95,6 +95,10 @@ class IcsClass(models.Model):
 
     @property
     def name(self):
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
         return self.name_zh or self.name_en
 
     @property

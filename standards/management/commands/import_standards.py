@@ -80,7 +80,8 @@ class Command(BaseCommand):
                 + f"读取 {summary.read} 条：新增 {summary.created}，更新 {summary.updated}，"
                 f"未变 {summary.unchanged}，跳过 {len(summary.skipped)}；"
                 f"代替关系新增 {summary.links_created}，仅知编号的版本 "
-                f"{summary.placeholders_created}；用时 {seconds:.2f} 秒（{rate:,.0f} 条/秒）"
+                f"{summary.placeholders_created}；检索索引更新 {summary.indexed}；"
+                f"用时 {seconds:.2f} 秒（{rate:,.0f} 条/秒）"
             )
         )
         if not summary.accounted:
