@@ -147,12 +147,24 @@ def _stream(items):
     return [{"type": kind, "value": value} for kind, value in items]
 
 
+def _create_root() -> Page:
+    """The tree's root, normally made by Wagtail's migrations (gone after a flush)."""
+    from django.conf import settings
+    from django.utils.translation import get_supported_language_variant
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_language_variant(settings.LANGUAGE_CODE)
+    )
+    return Page.add_root(instance=Page(title="Root", slug="root"))
+
+
 @transaction.atomic
 def build_site() -> HomePage:
     """Create the page tree once; running again leaves existing pages alone."""
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        root = Page.get_first_root_node() or _create_root()
         home = root.add_child(
             instance=HomePage(title="标准馆", slug="biaozhunguan", intro=HOME_INTRO)
         )

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from search.services import related
 from standards import numbers
 from standards.forms import CheckForm
 from standards.models import IcsClass, Level, Standard, Status, Supersession
@@ -62,6 +63,7 @@ def standard_detail(request, number):
             "timeline": timeline,
             "replaces": std.replaces_links.all(),
             "replaced_by": std.replaced_by_links.all(),
+            "related": related(std),
             "today": today,
         },
     )

@@ -54,7 +54,7 @@
       if (e.key === "ArrowDown") { e.preventDefault(); highlight((active + 1) % items.length); }
       else if (e.key === "ArrowUp") { e.preventDefault(); highlight((active - 1 + items.length) % items.length); }
       else if (e.key === "Enter" && active >= 0) { e.preventDefault(); items[active].querySelector("a").click(); }
-      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Escape") { e.preventDefault(); close(); }
     });
     document.addEventListener("click", function (e) { if (!list.contains(e.target) && e.target !== input) close(); });
   });

@@ -26,6 +26,7 @@ misses a bar (architecture.md, "Bars the product is held to").
 
 import contextlib
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+
+import jieba
 
 from search import relevance, tokenize
 from search.services import standards_queryset
@@ -92,8 +95,9 @@ def wagtail_database_search():
     from wagtail.search.backends import get_search_backend
 
     bases = Standard.__bases__
-    had_fields = "search_fields" in Standard.__dict__
-    Standard.__bases__ = (index.Indexed, *bases)
+    fields = Standard.__dict__.get("search_fields")
+    if not issubclass(Standard, index.Indexed):
+        Standard.__bases__ = (index.Indexed, *bases)
     Standard.search_fields = [
         index.SearchField("title"),
         index.SearchField("number"),
@@ -114,32 +118,45 @@ def wagtail_database_search():
             transaction.set_rollback(True)
     finally:
         Standard.__bases__ = bases
-        if not had_fields:
+        if fields is None:
             del Standard.search_fields
+        else:
+            Standard.search_fields = fields
 
 
 def check_judgments(queries: relevance.QuerySet) -> list[str]:
-    """Number judgments the catalogue at hand does not bear out (missing, not in force)."""
-    known = set(Standard.objects.listed().values_list("number", flat=True))
-    in_force = set(Standard.objects.in_force().values_list("number", flat=True))
+    """Number judgments the catalogue at hand does not bear out: the expected standard is
+    missing, or an undated query expects an edition not in force while another edition
+    of the series is."""
+    listed = dict(Standard.objects.listed().values_list("number", "series"))
+    in_force = dict(Standard.objects.in_force().values_list("number", "series"))
+    series_in_force = set(in_force.values())
     warnings = []
     for query in queries.number:
-        if query.expected not in known:
+        if query.expected not in listed:
             warnings.append(f"{query.q!r}: {query.expected} 不在目录中")
             continue
         parsed = numbers.try_parse(query.q)
-        if parsed is not None and not parsed.dated and query.expected not in in_force:
-            warnings.append(f"{query.q!r}: {query.expected} 今日不是现行版本")
+        undated = parsed is not None and not parsed.dated
+        if undated and query.expected not in in_force and listed[query.expected] in series_in_force:
+            current = sorted(n for n, s in in_force.items() if s == listed[query.expected])
+            warnings.append(f"{query.q!r}: 现行版本是 {'、'.join(current)}，不是 {query.expected}")
     return warnings
 
 
 def evaluate_all(queries: relevance.QuerySet, *, wagtail: bool = True) -> dict:
     """Ours and the reference searches on the catalogue in the database, one report each."""
     rows = catalogue_rows()
+    judgments = relevance.Judge(rows)
     systems = {}
     started = time.perf_counter()
     systems["ours"] = relevance.evaluate(
-        ours, rows, queries, name="ours", note="SQLite FTS5：jieba 词 + 汉字二元组，编号词元"
+        ours,
+        rows,
+        queries,
+        name="ours",
+        note="SQLite FTS5：jieba 词 + 汉字二元组，编号词元",
+        judgments=judgments,
     )
     systems["jieba_alone"] = relevance.evaluate(
         relevance.JiebaIndex(rows, tokenize.words),
@@ -147,6 +164,7 @@ def evaluate_all(queries: relevance.QuerySet, *, wagtail: bool = True) -> dict:
         queries,
         name="jieba_alone",
         note="jieba 搜索模式分词（项目词典）：查询的每个词都须是标题或编号的词",
+        judgments=judgments,
     )
     systems["jieba_alone_no_dictionary"] = relevance.evaluate(
         relevance.JiebaIndex(rows, relevance.jieba_words(dictionary=None)),
@@ -154,8 +172,19 @@ def evaluate_all(queries: relevance.QuerySet, *, wagtail: bool = True) -> dict:
         queries,
         name="jieba_alone_no_dictionary",
         note="同上，仅用 jieba 自带词典",
+        judgments=judgments,
     )
-    if wagtail:
+    if wagtail and connection.vendor != "sqlite":
+        systems["wagtail_database"] = relevance.evaluate(
+            relevance.WhitespaceFTSIndex(rows),
+            rows,
+            queries,
+            name="wagtail_database",
+            note="模拟（数据库不是 SQLite）：按 SQLite FTS5 unicode61 切词——无空格的中文串"
+            "是一个词元，只有与标题中以空格分隔的整段相同的查询才能命中",
+            judgments=judgments,
+        )
+    elif wagtail:
         with wagtail_database_search() as search:
             systems["wagtail_database"] = relevance.evaluate(
                 search,
@@ -164,15 +193,25 @@ def evaluate_all(queries: relevance.QuerySet, *, wagtail: bool = True) -> dict:
                 name="wagtail_database",
                 note=f"{search.backend_name}：标准模型在本次运行中临时加入 Wagtail 的 "
                 "Indexed（字段 title、number、scope）；FTS5 unicode61 按空格与标点切词",
+                judgments=judgments,
             )
     return {
         "catalogue": {"standards": len(rows)},
         "queries": {"keyword": len(queries.keyword), "number": len(queries.number)},
         "bars": relevance.BARS,
+        "dictionary": _dictionary(),
         "systems": systems,
         "judgment_warnings": check_judgments(queries),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _dictionary() -> dict:
+    path = tokenize.DICTIONARY
+    if not path.exists():
+        return {"file": str(path.name), "entries": 0}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {"file": path.name, "entries": sum(1 for line in lines if line.strip())}
 
 
 @contextlib.contextmanager
@@ -188,10 +227,15 @@ def throwaway_database():
 
 
 class Command(BaseCommand):
-    help = "检索相关性评测：真实标准名称上的召回率、前 10 准确率与编号查询排名（对照 jieba 与 Wagtail）"
+    help = "检索相关性评测：召回率、前 10 准确率、编号查询排名（对照 jieba 与 Wagtail）"
 
     def add_arguments(self, parser):
-        parser.add_argument("--catalogue", choices=["shared", "db"], default="shared")
+        parser.add_argument(
+            "--catalogue",
+            choices=["shared", "db"],
+            default="shared",
+            help="shared：把共享真实数据导入临时测试库再评测（默认）；db：评测当前数据库",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="输出 JSON")
         parser.add_argument("--details", action="store_true", help="JSON 中包含逐条查询结果")
         parser.add_argument("--queries", default=str(QUERIES), help="查询集（JSON）")
@@ -199,6 +243,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-wagtail", action="store_true", help="不测 Wagtail 对照")
 
     def handle(self, *args, catalogue, as_json, details, queries, fail_under, no_wagtail, **opts):
+        jieba.setLogLevel(logging.WARNING)
         query_set = load_queries(Path(queries))
         started = time.perf_counter()
         if catalogue == "shared":
@@ -243,9 +288,16 @@ class Command(BaseCommand):
         rep = result["systems"]["ours"]
         for key in ("recall", "precision_at_10"):
             for row in rep["worst"][key]:
-                out.write(f"  ours 最差 {key}: {row['q']} {row[key]} {row}")
+                out.write(
+                    f"  ours 最差 {key} {row[key]:.4f}：{row['q']}（相关 {row['relevant']}，"
+                    f"返回 {row['returned']}；漏检 {row['missed']}，前 10 中不相关 "
+                    f"{row['irrelevant_top']}）"
+                )
         for row in rep["worst"]["number"]:
-            out.write(f"  ours 编号未排第一: {row}")
+            out.write(
+                f"  ours 编号查询 {row['q']!r}：{row['expected']} 排第 {row['rank']}，"
+                f"前 3 为 {row['first']}"
+            )
         for warning in result["judgment_warnings"]:
             out.write(self.style.WARNING(f"  判定存疑：{warning}"))
         bars = rep["bars_met"]

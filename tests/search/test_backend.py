@@ -1,0 +1,246 @@
+"""The embedded FTS5 backend through haystack: the behaviour every backend must have.
+
+Real SQLite, real jieba, real index tables in the test database.
+"""
+
+import io
+
+from django.core.management import call_command
+from django.db import connection, transaction
+
+import pytest
+from haystack.query import SearchQuerySet
+
+from search.services import search_standards, suggest
+from standards.models import Standard, Supersession
+
+pytestmark = pytest.mark.usefixtures("chain_catalogue")
+
+EXTRA = [
+    {
+        "number": "GB/T 42061-2022",
+        "title": "医疗器械 质量管理体系 用于法规的要求",
+        "status": "current",
+        "effective": "2023-11-01",
+        "ics": ["03.120.10", "11.040.01"],
+    },
+    {
+        "number": "YY/T 0287-2017",
+        "title": "医疗器械 质量管理体系 用于法规的要求",
+        "status": "superseded",
+        "effective": "2017-05-01",
+        "replaced_by": ["GB/T 42061-2022"],
+    },
+    {
+        "number": "GB/T 20004.1-2016",
+        "title": "团体标准化 第1部分：良好行为指南",
+        "status": "current",
+    },
+    {
+        "number": "T/CNGA 30-2021",
+        "title": "滑雪服装",
+        "status": "current",
+        "scope": "规定了高山滑雪和单板滑雪服装的要求。",
+    },
+    {"number": "GB/T 40924-2021", "title": "单板滑雪靴 滑雪板固定器接口", "status": "current"},
+    {
+        "number": "QB/T 1234-2000",
+        "title": "运动鞋",
+        "status": "current",
+        "scope": "适用于滑雪以外的各类运动鞋。",
+    },
+]
+
+
+@pytest.fixture(autouse=True)
+def extra(chain_catalogue, import_records):
+    import_records(EXTRA, name="extra.jsonl")
+
+
+def numbers(results):
+    return [r.number for r in results]
+
+
+def search(q, **kw):
+    return numbers(search_standards(q, page_size=50, facets=False, **kw).results)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "GB/T 42061-2022",
+        "GB/T42061-2022",
+        "gbt 42061—2022",
+        "ＧＢ／Ｔ　４２０６１－２０２２",
+        "42061",
+        "gb/t 42061",
+    ],
+)
+def test_number_in_any_written_form_is_first(query):
+    assert search(query)[0] == "GB/T 42061-2022"
+
+
+def test_undated_number_puts_the_edition_in_force_first():
+    found = search("GB 2760")
+    assert found[0] == "GB 2760-2024"
+    assert set(found) == {f"GB 2760-{y}" for y in (1996, 2007, 2011, 2014, 2024)}
+    # newer before older among the superseded ones
+    assert found[1:] == ["GB 2760-2014", "GB 2760-2011", "GB 2760-2007", "GB 2760-1996"]
+
+
+def test_dated_number_is_first_even_when_superseded():
+    assert search("GB 2760-2011")[0] == "GB 2760-2011"
+
+
+def test_part_numbers_and_serial_roots():
+    assert search("20004.1")[0] == "GB/T 20004.1-2016"
+    assert "GB/T 20004.1-2016" in search("20004")
+
+
+def test_chinese_substring_recall_beyond_word_segmentation():
+    # 雪板 is not a jieba word in 滑雪板, but a substring of the title
+    assert "GB/T 40924-2021" in search("雪板")
+    assert "GB/T 40924-2021" in search("板固定")
+
+
+def test_title_matches_before_scope_matches():
+    found = search("滑雪")
+    assert found.index("QB/T 1234-2000") > found.index("T/CNGA 30-2021")
+    assert found.index("QB/T 1234-2000") > found.index("GB/T 40924-2021")
+
+
+def test_in_force_before_superseded_for_equal_text():
+    found = search("质量管理体系")
+    assert found[:2] == ["GB/T 42061-2022", "YY/T 0287-2017"]
+
+
+def test_filters_and_facets():
+    page = search_standards("", level="industry", page_size=50)
+    assert set(numbers(page.results)) == {
+        "YY 0055-2018",
+        "YY 0055-2026",
+        "YY/T 0287-2017",
+        "QB/T 1234-2000",
+    }
+    page = search_standards("医疗器械", page_size=50)
+    assert dict(page.facets["status"]) == {"current": 1, "superseded": 1}
+    assert ("national", 1) in page.facets["level"]
+    assert search("", status="withdrawn") == ["GB/T 14833-1993"]
+    assert search("", year=2022) == ["GB/T 42061-2022"]
+    # an ICS class finds its sub-classes
+    assert search("", ics="11") == ["GB/T 42061-2022"]
+    assert set(search("", ics="67.220")) == {"GB 2760-2014", "GB 2760-2024"}
+
+
+def test_sorting():
+    found = search("GB 2760", sort="oldest")
+    assert found[0] == "GB 2760-1996" and found[-1] == "GB 2760-2024"
+    found = search("GB 2760", sort="newest")
+    assert found[0] == "GB 2760-2024"
+
+
+def test_highlighting_is_escaped_and_marks_the_query():
+    Standard.objects.filter(number="QB/T 1234-2000").update(title="运动鞋<script>x</script>")
+    call_command("update_index", verbosity=0)
+    page = search_standards("运动鞋", page_size=5)
+    html = page.results[0].highlighted["text"][0]
+    assert "<em>运动鞋</em>" in html and "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_autocomplete_and_related():
+    assert numbers(suggest("gb/t 420"))[0] == "GB/T 42061-2022"
+    assert "GB/T 40924-2021" in numbers(suggest("滑雪板固"))
+    related = numbers(
+        SearchQuerySet().more_like_this(Standard.objects.get(number="GB/T 42061-2022"))
+    )
+    assert "YY/T 0287-2017" in related and "GB/T 42061-2022" not in related
+
+
+def test_pagination():
+    first = search_standards("", page=1, page_size=4, facets=False)
+    second = search_standards("", page=2, page_size=4, facets=False)
+    assert first.count == second.count == Standard.objects.listed().count()
+    assert not set(numbers(first.results)) & set(numbers(second.results))
+    beyond = search_standards("", page=999, page_size=4, facets=False)
+    assert beyond.results == [] and beyond.count == first.count
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "器",
+        "x" * 10_000,
+        '"',
+        "*",
+        "AND",
+        "NEAR(a b)",
+        "^GB",
+        "(医疗",
+        "-器械",
+        "医疗 OR 1=1",
+        "'; DROP TABLE search_doc; --",
+        "１２３ ＡＢＣ 器械",
+        "😀😀",
+        "滑雪🎿板",
+        "\x00",
+        "\\",
+    ],
+)
+def test_hostile_and_odd_queries_never_fail(query):
+    page = search_standards(query, page_size=5)
+    assert page.count >= 0
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM search_doc")
+        assert cur.fetchone()[0] == Standard.objects.listed().count()
+
+
+def test_long_query_is_cut_and_said_so():
+    page = search_standards("滑雪" * 5000, page_size=5)
+    assert page.truncated
+
+
+def test_index_follows_saves_deletes_and_links():
+    std = Standard.objects.create(number="GB 99999-2020", title="测试用防火门")
+    assert search("防火门") == ["GB 99999-2020"]
+    std.title = "测试用防盗门"
+    std.save()
+    assert search("防火门") == [] and search("防盗门") == ["GB 99999-2020"]
+    new = Standard.objects.create(
+        number="GB 99999-2025", title="测试用防盗门", effective="2025-01-01"
+    )
+    Supersession.objects.create(old=std, new=new)
+    statuses = {r.number: r.status for r in search_standards("防盗门").results}
+    assert statuses == {"GB 99999-2020": "superseded", "GB 99999-2025": "current"}
+    new.delete()
+    assert search("防盗门") == ["GB 99999-2020"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_save_leaves_no_trace_in_the_index():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Standard.objects.create(number="GB 88888-2020", title="回滚测试用安全帽")
+        assert search("回滚测试") == ["GB 88888-2020"]  # visible inside the transaction
+        raise RuntimeError
+    assert search("回滚测试") == []
+    assert not Standard.objects.filter(number="GB 88888-2020").exists()
+
+
+def test_management_commands():
+    out = io.StringIO()
+    call_command("clear_index", interactive=False, stdout=out)
+    assert search("滑雪") == []
+    call_command("update_index", stdout=out, verbosity=0)
+    assert "T/CNGA 30-2021" in search("滑雪")
+    call_command("rebuild_index", interactive=False, stdout=out, verbosity=0)
+    assert "T/CNGA 30-2021" in search("滑雪")
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM search_doc")
+        assert cur.fetchone()[0] == Standard.objects.listed().count()
+
+
+def test_import_leaves_the_index_current(import_records):
+    import_records(
+        [{"number": "GB 77777-2024", "title": "导入即可检索的电动自行车"}], name="n.jsonl"
+    )
+    assert search("电动自行车") == ["GB 77777-2024"]
