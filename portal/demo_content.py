@@ -151,6 +151,7 @@ def _create_root() -> Page:
     """The tree's root, normally made by Wagtail's migrations (gone after a flush)."""
     from django.conf import settings
     from django.utils.translation import get_supported_language_variant
+
     from wagtail.models import Locale
 
     Locale.objects.get_or_create(

@@ -34,6 +34,7 @@ Two reference searches are computed in the same run, over the same rows:
 from __future__ import annotations
 
 import math
+import os
 import re
 import statistics
 import time
@@ -357,14 +358,14 @@ _WORD_SPLIT = re.compile(rf"[{_HAN}]+|[a-z0-9]+")
 _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
 
 
-def jieba_words(dictionary: str | None = None, *, hmm: bool = False) -> Callable[[str], list]:
+def jieba_words(dictionary=None, *, hmm: bool = False) -> Callable[[str], list]:
     """A words function like ``search.tokenize.words`` on its own jieba tokenizer: jieba's
-    dictionary plus ``dictionary`` (a user dictionary file) when given."""
+    dictionary plus ``dictionary`` (a user dictionary file) when given and present."""
     import jieba
 
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    if dictionary:
+    if dictionary and os.path.exists(dictionary):
         tokenizer.load_userdict(str(dictionary))
 
     def words(text: str) -> list[str]:

@@ -24,8 +24,11 @@ import jieba
 
 from standards import numbers
 
+_ROOT = Path(__file__).resolve().parent.parent
 #: The project's domain dictionary (jieba user-dictionary format).
-DICTIONARY = Path(__file__).resolve().parent.parent / "fixtures" / "jieba_userdict.txt"
+DICTIONARY = _ROOT / "fixtures" / "jieba_userdict.txt"
+#: Terms drawn from the catalogue's own titles (``manage.py build_search_dictionary``).
+CATALOGUE_DICTIONARY = _ROOT / "var" / "jieba_catalogue.txt"
 #: Queries longer than this are cut (a 10,000-character paste is not a search).
 MAX_QUERY = 200
 
@@ -43,9 +46,30 @@ _STOP = frozenset(
 def _jieba() -> jieba.Tokenizer:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    if DICTIONARY.exists():
-        tokenizer.load_userdict(str(DICTIONARY))
+    for path in (DICTIONARY, CATALOGUE_DICTIONARY):
+        if path.exists():
+            tokenizer.load_userdict(str(path))
     return tokenizer
+
+
+#: Title pieces that are not product names: part headings, generic tails.
+_PIECE_STOP = re.compile(r"^第.+部分$|^(部分|通用|技术|要求|规范|方法|标准|指南|总则|术语)+$")
+
+
+def catalogue_terms(titles, min_count: int = 2) -> dict[str, int]:
+    """Words to teach jieba from the catalogue: title pieces between spaces and
+    punctuation (``高山滑雪板性能测定``, ``合成材料面层``) of 2–10 Han characters that
+    recur in at least ``min_count`` titles, with how often they do."""
+    counts: dict[str, int] = {}
+    for title in titles:
+        for piece in set(re.findall(rf"[{_HAN}]+", fold(title))):
+            if (
+                2 <= len(piece) <= 10
+                and not _PIECE_STOP.match(piece)
+                and piece[0] not in "与和及的"
+            ):
+                counts[piece] = counts.get(piece, 0) + 1
+    return {term: n for term, n in counts.items() if n >= min_count}
 
 
 def fold(text: str) -> str:
@@ -65,22 +89,27 @@ def grams(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=200_000)
+def _segment_words(segment: str) -> tuple[str, ...]:
+    # Titles repeat their pieces ("医疗器械", "第1部分") endlessly: segment each once.
+    return tuple(_jieba().cut_for_search(segment, HMM=False))
+
+
 def words(text: str) -> list[str]:
     """jieba words of a text, Han and ASCII, lower case, punctuation dropped."""
-    tokenizer = _jieba()
     out = []
     for segment in _WORD_SPLIT.findall(fold(text)):
         if _HAN_RUN.match(segment):
-            out.extend(tokenizer.cut_for_search(segment, HMM=False))
+            out.extend(_segment_words(segment))
         else:
             out.append(segment)
     return out
 
 
-def keywords(text: str, limit: int = 12) -> list[str]:
-    """The most telling words of a text, for "related standards"."""
+def keywords(word_list: list[str], limit: int = 12) -> list[str]:
+    """The most telling of a text's words (longest first), for "related standards"."""
     seen = []
-    for word in words(text):
+    for word in word_list:
         if len(word) >= 2 and word not in _STOP and not word.isdigit() and word not in seen:
             seen.append(word)
     return sorted(seen, key=len, reverse=True)[:limit]
@@ -108,9 +137,9 @@ def number_tokens(number: str) -> list[str]:
     if root != serial:
         tokens.append(root)
     tokens.append(code)
-    family = re.match(r"[a-z]+", code)
-    if family and family.group() != code:
-        tokens.append(family.group())
+    family = re.sub(r"[^0-9a-z]", "", fold(parsed.code.split("/")[0]))
+    if family and family != code:
+        tokens.append(family)
     return tokens
 
 

@@ -136,6 +136,7 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> list
 
     existing = _existing([r.number for r in records])
     to_create, to_update = [], []
+    changed: set[str] = set()  # numbers whose search document must be rewritten
     for i, record in enumerate(records, 1):
         values = number_fields(record.number)
         values.update({f: getattr(record, f) or _empty(f) for f in RECORD_FIELDS})
@@ -146,9 +147,11 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> list
             std = Standard(**values)
             existing[std.number] = std
             to_create.append(std)
+            changed.add(std.number)
             summary.created += 1
         elif _merge(std, values):
             to_update.append(std)
+            changed.add(std.number)
             summary.updated += 1
         else:
             summary.unchanged += 1
@@ -163,9 +166,9 @@ def _write_records(batch: ImportBatch, summary: ImportSummary, progress) -> list
         )
     # bulk_create on SQLite/PostgreSQL sets primary keys; reload to be safe elsewhere.
     existing = _existing([r.number for r in records])
-    _write_ics(records, existing, summary)
-    _write_links(batch, records, existing, summary)
-    return [std.pk for std in existing.values()]
+    changed |= _write_ics(records, existing, summary)
+    changed |= _write_links(batch, records, existing, summary)
+    return [existing[n].pk for n in changed if n in existing]
 
 
 def _reindex(pks: list[int]) -> int:
@@ -217,10 +220,12 @@ def _existing(number_list: list[str]) -> dict[str, Standard]:
     return found
 
 
-def _write_ics(records, existing, summary) -> None:
+def _write_ics(records, existing, summary) -> set[str]:
+    """Set each record's ICS classes; returns the numbers whose classes changed."""
+    changed = set()
     codes = {code for r in records for code in r.ics}
     if not codes:
-        return
+        return changed
     known = {c.code: c for c in IcsClass.objects.filter(code__in=codes)}
     through = Standard.ics.through
     rows = []
@@ -235,11 +240,15 @@ def _write_ics(records, existing, summary) -> None:
         if set(std.ics.values_list("code", flat=True)) != {c.code for c in wanted}:
             through.objects.filter(standard=std).delete()
             rows += [through(standard=std, icsclass=c) for c in wanted]
+            changed.add(std.number)
     through.objects.bulk_create(rows, ignore_conflicts=True)
+    return changed
 
 
-def _write_links(batch, records, existing, summary) -> None:
-    """Store supersession from whichever side the source stated it."""
+def _write_links(batch, records, existing, summary) -> set[str]:
+    """Store supersession from whichever side the source stated it; returns the numbers
+    on either side of a new or changed link."""
+    changed = set()
     pairs = {}  # (old, new) -> partial
     for record in records:
         for name in ("replaces", "replaces_partial", "replaced_by", "replaced_by_partial"):
@@ -253,7 +262,7 @@ def _write_links(batch, records, existing, summary) -> None:
         for new in record.replaced_by_partial:
             pairs.setdefault((record.number, new), True)
     if not pairs:
-        return
+        return changed
     wanted = {n for pair in pairs for n in pair}
     existing.update(_existing([n for n in wanted if n not in existing]))
     # Editions known only from a link get a placeholder record, so that a reference to
@@ -289,9 +298,12 @@ def _write_links(batch, records, existing, summary) -> None:
             pk, was_partial = current[(old, new)]
             if was_partial != partial:
                 Supersession.objects.filter(pk=pk).update(partial=partial)
+                changed |= {old, new}
             continue
         Supersession.objects.create(
             old=existing[old], new=existing[new], partial=partial, source=batch.shape
         )
         current[(old, new)] = (None, partial)
         summary.links_created += 1
+        changed |= {old, new}
+    return changed

@@ -8,7 +8,7 @@ get number tokens. Schema (created by the ``search`` app's migration):
 * ``search_doc``   one row per indexed object: identifier, model, stored fields (JSON),
                    static rank;
 * ``search_fts``   FTS5, same rowid: ``number``, ``title_words``, ``title_grams``,
-                   ``body_words``, ``body_grams``;
+                   ``body_grams``;
 * ``search_term``  (doc, field, value) for filters, facets and sorting.
 
 User input never reaches FTS5 syntax: queries are rebuilt from tokens that can only
@@ -33,11 +33,11 @@ from haystack.utils import get_identifier, get_model_ct
 
 from search import tokenize
 
-#: bm25 weights of number, title words, title grams, body words, body grams.
-WEIGHTS = (50.0, 8.0, 10.0, 1.0, 1.5)
+#: bm25 weights of number, title words, title grams, body grams.
+WEIGHTS = (50.0, 8.0, 10.0, 1.5)
 TITLE_COLUMNS = "{number title_words title_grams}"
 GRAM_COLUMNS = "{title_grams body_grams}"
-WORD_COLUMNS = "{title_words body_words}"
+WORD_COLUMNS = "{title_words}"
 TEXT_TYPES = {"string", "edge_ngram", "ngram"}
 #: Rows written per executemany call when indexing in bulk.
 CHUNK = 2000
@@ -159,12 +159,13 @@ class FTSSearchBackend(BaseSearchBackend):
                     json.dumps(stored, ensure_ascii=False, default=str),
                 )
             )
+            # Body text is matched by its grams only: jieba words rank titles and
+            # find related standards; segmenting long scopes would only cost time.
             fts.append(
                 (
                     number,
                     " ".join(tokenize.words(title)),
                     " ".join(tokenize.grams(title)),
-                    " ".join(tokenize.words(body)),
                     " ".join(tokenize.grams(body)),
                 )
             )
@@ -184,8 +185,8 @@ class FTSSearchBackend(BaseSearchBackend):
                 )
             rowids = self._rowids(cur, [d[0] for d in docs])
             cur.executemany(
-                "INSERT INTO search_fts (rowid, number, title_words, title_grams, body_words,"
-                " body_grams) VALUES (%s, %s, %s, %s, %s, %s)",
+                "INSERT INTO search_fts (rowid, number, title_words, title_grams, body_grams)"
+                " VALUES (%s, %s, %s, %s, %s)",
                 [(rowids[d[0]], *row) for d, row in zip(docs, fts, strict=True)],
             )
             cur.executemany(
@@ -349,14 +350,14 @@ class FTSSearchBackend(BaseSearchBackend):
         doc_id = get_identifier(model_instance)
         with self.db.cursor() as cur:
             cur.execute(
-                "SELECT f.title_words, f.body_words FROM search_doc d JOIN search_fts f "
+                "SELECT f.title_words FROM search_doc d JOIN search_fts f "
                 "ON f.rowid = d.rowid WHERE d.doc_id = %s",
                 [doc_id],
             )
             row = cur.fetchone()
         if row is None:
             return {"results": [], "hits": 0}
-        title_words = tokenize.keywords(row[0].replace(" ", ""), limit=8) or row[0].split()[:8]
+        title_words = tokenize.keywords(row[0].split(), limit=8) or row[0].split()[:8]
         if not title_words:
             return {"results": [], "hits": 0}
         plan = QueryPlan(any_words=title_words)
@@ -373,22 +374,29 @@ class QueryPlan:
         self.any_words = any_words or []
         self.query = tokenize.parse_query(text, autocomplete=autocomplete)
         self.match = None
-        self.title_match = None
+        #: (weight, FTS expression): documents matching a heavier tier come first.
+        self.tiers: list[tuple[int, str]] = []
         self.by_rank = False
         if self.any_words:
             self.match = f"{WORD_COLUMNS}: (" + " OR ".join(_quote(w) for w in self.any_words) + ")"
         elif text:
             self.match = fts_expression(self.query)
-            self.title_match = fts_expression(self.query, title_only=True)
             q = self.query
-            if q.numbers and not (q.phrases or q.serials):
-                # A number query: the edition asked for first, then its series with the
-                # edition in force first and newer before older — not text relevance.
-                exact = [tokenize.number_tokens(n.normalized)[0] for n in q.numbers if n.dated]
-                self.title_match = (
-                    "{number}: (" + " OR ".join(_quote(t) for t in exact) + ")" if exact else None
-                )
+            if (q.numbers or q.serials) and not q.phrases:
+                # A number query: the edition asked for first, then the exact series,
+                # then what only shares a prefix (other parts, longer serials); within a
+                # tier the edition in force first and newer before older.
                 self.by_rank = True
+                editions = [tokenize.number_tokens(n.normalized)[0] for n in q.numbers if n.dated]
+                series = [tokenize.number_tokens(n.series)[0] for n in q.numbers] + q.serials
+                if editions:
+                    self.tiers.append((2, "{number}: (" + " OR ".join(map(_quote, editions)) + ")"))
+                if series:
+                    self.tiers.append((1, "{number}: (" + " OR ".join(map(_quote, series)) + ")"))
+            else:
+                title = fts_expression(self.query, title_only=True)
+                if title and title != self.match:
+                    self.tiers.append((1, title))
         #: A text query that yields no tokens (only punctuation, emoji …) matches nothing.
         self.nothing = bool(text) and self.match is None
 
@@ -424,13 +432,13 @@ class QueryPlan:
             where.append(f"NOT {clause}" if negated else clause)
             params += clause_params
         rank = "m.s * d.rank" if self.match and not self.by_rank else "-d.rank"
-        if self.title_match and self.title_match != self.match:
-            tier = "(d.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s))"
-            # the tier subquery's parameter must come first among WHERE params: inline
-            # it safely as a literal instead (it holds only our own quoted tokens).
-            tier = tier.replace("%s", "'" + self.title_match.replace("'", "''") + "'")
-        else:
-            tier = ""
+        # Tier expressions hold only our own quoted tokens: inlined as SQL literals so
+        # that they need no parameters ahead of the WHERE clause's.
+        tier = " + ".join(
+            f"{weight} * (d.rowid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+            f"'{expression.replace(chr(39), chr(39) * 2)}'))"
+            for weight, expression in self.tiers
+        )
         return where, params, rank, tier
 
     def highlight(self, stored: dict) -> str:

@@ -13,7 +13,7 @@ SQLITE = [
     )""",
     "CREATE INDEX search_doc_ct ON search_doc (django_ct)",
     """CREATE VIRTUAL TABLE search_fts USING fts5(
-        number, title_words, title_grams, body_words, body_grams,
+        number, title_words, title_grams, body_grams,
         tokenize = "unicode61 remove_diacritics 0 tokenchars '_'",
         prefix = '1 2 3 4 6'
     )""",

@@ -128,11 +128,6 @@ def test_precision_at_10(evaluation):
 
 @needs_shared
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured 0.9875 (79/80): undated 'GB/T 16886.1' ranks GB/T 16886.1-2022 4th, "
-    "after parts 16886.17/.10/.12 that the series prefix also matches (search backend)",
-)
 def test_number_queries_first(evaluation):
     ours = evaluation["systems"]["ours"]
     assert ours["number_rank1"] == relevance.BARS["number_rank1"], ours["worst"]["number"]

@@ -34,6 +34,7 @@ class Command(BaseCommand):
         # The curated catalogue last: where it overlaps the shared files, it wins.
         files.append(str(DEMO_CATALOGUE))
         call_command("import_standards", *files, verbosity=verbosity)
+        call_command("build_search_dictionary", rebuild=True, verbosity=0)
         build_site()
         user_model = get_user_model()
         username = os.environ.get("DEMO_ADMIN_USER", "admin")

@@ -14,7 +14,8 @@ Systems measured in the same run (see ``search.relevance``):
 
 * ``ours`` — the product's search (``search.services.standards_queryset``, the ranked
   list ``search_standards`` pages through), every result;
-* ``jieba_alone`` — word-level matching on jieba words with the project dictionary;
+* ``jieba_alone`` — word-level matching on jieba words with the project dictionary
+  (``fixtures/jieba_userdict.txt``);
 * ``jieba_alone_no_dictionary`` — the same with jieba's own dictionary only;
 * ``wagtail_database`` — Wagtail's default database search backend
   (``wagtail.search.backends.database``, SQLite FTS5) indexing number, title and scope.
@@ -159,11 +160,12 @@ def evaluate_all(queries: relevance.QuerySet, *, wagtail: bool = True) -> dict:
         judgments=judgments,
     )
     systems["jieba_alone"] = relevance.evaluate(
-        relevance.JiebaIndex(rows, tokenize.words),
+        relevance.JiebaIndex(rows, relevance.jieba_words(dictionary=tokenize.DICTIONARY)),
         rows,
         queries,
         name="jieba_alone",
-        note="jieba 搜索模式分词（项目词典）：查询的每个词都须是标题或编号的词",
+        note="jieba 搜索模式分词（jieba 词典 + fixtures/jieba_userdict.txt）："
+        "查询的每个词都须是标题或编号的词",
         judgments=judgments,
     )
     systems["jieba_alone_no_dictionary"] = relevance.evaluate(

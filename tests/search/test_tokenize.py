@@ -1,0 +1,60 @@
+"""The tokenizer shared by indexing and querying."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search import tokenize
+
+
+def test_grams_of_han_runs_and_ascii():
+    assert tokenize.grams("医疗器械 X射线") == ["医疗", "疗器", "器械", "械", "x", "射线", "线"]
+    assert tokenize.grams("ＧＢ／Ｔ 1.1") == ["gb", "t", "1_1"]
+
+
+def test_words_use_the_domain_dictionary():
+    assert "医疗器械" in tokenize.words("医疗器械 质量管理体系")
+
+
+@given(st.text(alphabet="医疗器械质量管理体系滑雪板用于法规的要求", min_size=2, max_size=12))
+def test_any_substring_query_is_a_phrase_of_the_documents_grams(title):
+    grams = tokenize.grams(title)
+    for start in range(len(title) - 1):
+        for end in range(start + 2, len(title) + 1):
+            query = tokenize.parse_query(title[start:end])
+            (phrase,) = query.phrases
+            joined = " " + " ".join(grams) + " "
+            assert " " + " ".join(phrase) + " " in joined
+
+
+def test_number_tokens():
+    assert tokenize.number_tokens("GB/T 20004.1-2016") == [
+        "gbt_20004_1_2016",
+        "gbt_20004_1",
+        "20004_1",
+        "20004",
+        "gbt",
+        "gb",
+    ]
+    assert tokenize.number_tokens("T/CSGF 024-2023")[0] == "tcsgf_024_2023"
+
+
+def test_queries_split_numbers_serials_and_text():
+    q = tokenize.parse_query("GB 2760 食品添加剂 42061")
+    assert [n.normalized for n in q.numbers] == ["GB 2760"]
+    assert q.serials == ["42061"]
+    assert q.phrases == [["食品", "品添", "添加", "加剂"]]
+
+
+@given(st.text(max_size=300))
+def test_any_text_parses_into_safe_tokens(text):
+    q = tokenize.parse_query(text)
+    for phrase in q.phrases:
+        for token in phrase:
+            assert '"' not in token and "*" not in token and " " not in token
+    assert len(q.text) <= tokenize.MAX_QUERY
+
+
+def test_catalogue_terms():
+    titles = ["高山滑雪板性能测定 第1部分：总则", "高山滑雪板性能测定 第2部分：弯曲", "其他"]
+    terms = tokenize.catalogue_terms(titles)
+    assert terms == {"高山滑雪板性能测定": 2}
