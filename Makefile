@@ -3,16 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+FONT_PACKAGE := node_modules/@expo-google-fonts/noto-sans-sc
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
 .PHONY: setup run test lint format browser demo clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(FONT_PACKAGE)/package.json
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The CJK font (Noto Sans SC) for PDF reports and pages, pinned in package-lock.json.
+$(FONT_PACKAGE)/package.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 # Demo site with real data on http://127.0.0.1:$(PORT)

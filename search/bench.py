@@ -549,9 +549,12 @@ class CatalogueGenerator:
             yield family
 
 
-def insert_catalogue(generator: CatalogueGenerator, n: int, alias: str, chunk: int = 5000):
+def insert_catalogue(
+    generator: CatalogueGenerator, n: int, alias: str, chunk: int = 5000, progress=None
+):
     """Write ``n`` standards with their ICS classes and supersession links through
-    ``bulk_create``; returns what was written (numbers kept for the query mix)."""
+    ``bulk_create``; returns what was written (numbers kept for the query mix).
+    ``progress(done)`` is called after each chunk."""
     with transaction.atomic(using=alias):
         created = IcsClass.objects.using(alias).bulk_create(
             [IcsClass(code=code) for code in sorted(set(generator.ics.items))]
@@ -616,6 +619,8 @@ def insert_catalogue(generator: CatalogueGenerator, n: int, alias: str, chunk: i
         if len(pending) >= chunk:
             flush(pending)
             pending = []
+            if progress:
+                progress(stats["standards"])
     if pending:
         flush(pending)
     stats["levels"] = dict(stats["levels"].most_common())

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
 
-from standards import numbers
+from standards import documents, numbers
 from standards.models import Standard
 from standards.models.catalogue import standard_path
 from standards.services import check_references, check_text
@@ -113,28 +114,98 @@ def verdict_out(v: Verdict, on: datetime.date, catalogue=None) -> dict:
     }
 
 
-@router.post("/check", response=CheckOut, summary="标准查新")
-def check(request, payload: CheckIn):
-    """Verdicts for a list of references, or for every reference found in `text`."""
-    on = payload.as_of or datetime.date.today()
+CHECK_REQUEST_BODY = {
+    "content": {
+        "application/json": {"schema": CheckIn.model_json_schema()},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "TXT、CSV、XLSX、DOCX 或 PDF，不超过 10 MB",
+                    },
+                    "as_of": {"type": "string", "format": "date"},
+                },
+                "required": ["file"],
+            }
+        },
+    },
+    "required": True,
+}
+
+
+def _json_payload(request) -> CheckIn:
+    try:
+        return CheckIn.model_validate_json(request.body or b"")
+    except PydanticValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise HttpError(400, "请求体不是有效的 JSON") from None
+        raise HttpError(
+            422,
+            "请求内容不符合要求："
+            + "；".join(
+                f"{'.'.join(map(str, e['loc'])) or '请求体'}: {e['msg']}" for e in exc.errors()[:5]
+            ),
+        ) from None
+
+
+def _file_references(request) -> tuple[list[str], datetime.date | None]:
+    upload = request.FILES.get("file")  # parsing the body sets upload_too_large
+    if getattr(request, "upload_too_large", False):
+        raise HttpError(413, f"文件超过 {documents.MAX_UPLOAD_BYTES // (1024 * 1024)} MB 上限")
+    if upload is None:
+        raise HttpError(422, "请在 file 字段上传文件")
+    as_of = None
+    if request.POST.get("as_of"):
+        try:
+            as_of = datetime.date.fromisoformat(request.POST["as_of"])
+        except ValueError:
+            raise HttpError(422, "as_of 应为 YYYY-MM-DD 格式的日期") from None
+    try:
+        document = documents.extract(upload.read(), upload.name)
+    except documents.DocumentError as exc:
+        status = 413 if exc.code == "too_large" else 422
+        raise HttpError(status, str(exc)) from None
+    return [r.text for r in document.references], as_of
+
+
+@router.post(
+    "/check",
+    response=CheckOut,
+    summary="标准查新",
+    openapi_extra={"requestBody": CHECK_REQUEST_BODY},
+)
+def check(request):
+    """Verdicts for a list of references, for every reference found in `text`, or for
+    every reference found in an uploaded file (multipart, field `file`)."""
     limit = settings.CHECK_MAX_REFERENCES
-    if (payload.references is None) == (payload.text is None):
-        raise HttpError(422, "请提供 references（编号列表）或 text（文本）二者之一")
-    if payload.references is not None:
-        if len(payload.references) > limit:
-            raise HttpError(
-                413, f"一次最多查新 {limit} 条，本次 {len(payload.references)} 条，请分批提交"
-            )
-        if any(len(r) > 200 for r in payload.references):
-            raise HttpError(422, "单条标准编号不能超过 200 个字符")
-        verdicts = check_references(payload.references, on)
+    if request.content_type == "multipart/form-data":
+        references, as_of = _file_references(request)
+        on = as_of or datetime.date.today()
+        if len(references) > limit:
+            raise HttpError(413, f"文件中的标准编号超过 {limit} 条，请分批提交")
+        verdicts = check_references(references, on)
     else:
-        if len(payload.text) > settings.CHECK_MAX_TEXT:
-            raise HttpError(413, f"文本过长：最多 {settings.CHECK_MAX_TEXT} 个字符")
-        found = numbers.find_references(payload.text)
-        if len(found) > limit:
-            raise HttpError(413, f"文本中的标准编号超过 {limit} 条，请分批提交")
-        verdicts = check_text(payload.text, on)
+        payload = _json_payload(request)
+        on = payload.as_of or datetime.date.today()
+        if (payload.references is None) == (payload.text is None):
+            raise HttpError(422, "请提供 references（编号列表）或 text（文本）二者之一")
+        if payload.references is not None:
+            if len(payload.references) > limit:
+                raise HttpError(
+                    413, f"一次最多查新 {limit} 条，本次 {len(payload.references)} 条，请分批提交"
+                )
+            if any(len(r) > 200 for r in payload.references):
+                raise HttpError(422, "单条标准编号不能超过 200 个字符")
+            verdicts = check_references(payload.references, on)
+        else:
+            if len(payload.text) > settings.CHECK_MAX_TEXT:
+                raise HttpError(413, f"文本过长：最多 {settings.CHECK_MAX_TEXT} 个字符")
+            if len(numbers.find_references(payload.text)) > limit:
+                raise HttpError(413, f"文本中的标准编号超过 {limit} 条，请分批提交")
+            verdicts = check_text(payload.text, on)
     return {"as_of": on, "count": len(verdicts), "results": [verdict_out(v, on) for v in verdicts]}
 
 

@@ -307,3 +307,40 @@ def _write_links(batch, records, existing, summary) -> set[str]:
         summary.links_created += 1
         changed |= {old, new}
     return changed
+
+
+# -- saved 查新 reports ------------------------------------------------------------------
+
+
+def catalogue_date() -> datetime.date | None:
+    """When the catalogue last changed: printed on every report."""
+    latest = Standard.objects.aggregate(latest=models.Max("updated_at"))["latest"]
+    return latest.date() if latest else None
+
+
+def create_report(
+    references: list[str],
+    *,
+    as_of: datetime.date | None = None,
+    source: str = "粘贴的文本",
+    source_kind: str = "text",
+    user=None,
+):
+    """Check references and keep the result as a report with a stable link."""
+    from standards.models import CheckReport
+    from standards.reports import ReportRow
+
+    as_of = as_of or datetime.date.today()
+    verdicts = check_references(references, as_of)
+    rows = [ReportRow.from_verdict(i, v) for i, v in enumerate(verdicts, 1)]
+    counts: Counter = Counter(v.verdict for v in verdicts)
+    return CheckReport.objects.create(
+        as_of=as_of,
+        catalogue_date=catalogue_date(),
+        source=source[:200],
+        source_kind=source_kind,
+        references=list(references),
+        rows=[row.as_json() for row in rows],
+        counts=dict(counts),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import check_views, views
 
 app_name = "standards"
 
@@ -9,5 +9,14 @@ urlpatterns = [
     path("standards/ics/", views.browse_ics, name="browse_ics_root"),
     path("standards/ics/<str:code>/", views.browse_ics, name="browse_ics"),
     path("standards/<path:number>/", views.standard_detail, name="detail"),
-    path("check/", views.check, name="check"),
+    path("check/", check_views.check, name="check"),
+    path("check/run/", check_views.run, name="check_run"),
+    path("check/r/<uuid:token>/", check_views.report, name="report"),
+    path("check/r/<uuid:token>/watch/", check_views.watch, name="report_watch"),
+    path("check/r/<uuid:token>/recheck/", check_views.recheck, name="report_recheck"),
+    path(
+        "check/r/<uuid:token>/report.<str:fmt>",
+        check_views.download,
+        name="report_download",
+    ),
 ]

@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
@@ -12,9 +11,8 @@ from django.utils.translation import pgettext
 
 from search.services import related
 from standards import numbers
-from standards.forms import CheckForm
 from standards.models import IcsClass, Level, Standard, Status, Supersession
-from standards.services import check_references, check_text
+from standards.services import check_references
 from standards.validity import status_on
 
 from .catalogue import DbCatalogue
@@ -170,49 +168,4 @@ def browse_ics(request, code=None):
         request,
         "standards/browse_ics.html",
         {"node": node, "children": children, "page": page, "ancestors": ancestors},
-    )
-
-
-def looks_like_list(lines: list[str]) -> bool:
-    """A pasted column of numbers is checked line by line, so that a line that is not a
-    number shows up as ``malformed``; anything else is searched as free text."""
-    if not lines or any(len(line) > 60 for line in lines):
-        return False
-    parsed = sum(1 for line in lines if numbers.try_parse(line) is not None)
-    return parsed * 2 >= len(lines)
-
-
-VERDICT_ORDER = ["malformed", "unknown", "withdrawn", "superseded", "upcoming", "current"]
-
-
-def check(request):
-    """标准查新: paste references, see a verdict for each."""
-    verdicts = None
-    form = CheckForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        text = form.cleaned_data["text"]
-        on = form.cleaned_data["as_of"] or datetime.date.today()
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if looks_like_list(lines):
-            verdicts = check_references(lines, on)
-        else:
-            verdicts = check_text(text, on)
-            if not verdicts:
-                form.add_error("text", _("没有找到标准编号。请每行填写一个编号，如 GB 2760-2014。"))
-                verdicts = None
-    summary = None
-    if verdicts is not None:
-        counts = {v: 0 for v in VERDICT_ORDER}
-        for v in verdicts:
-            counts[v.verdict] += 1
-        summary = [(v, counts[v]) for v in VERDICT_ORDER if counts[v]]
-    return render(
-        request,
-        "standards/check.html",
-        {
-            "form": form,
-            "verdicts": verdicts,
-            "summary": summary,
-            "max_references": settings.CHECK_MAX_REFERENCES,
-        },
     )

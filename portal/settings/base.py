@@ -121,7 +121,9 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
-STATICFILES_DIRS = [PORTAL_DIR / "static"]
+#: Noto Sans SC for pages, from npm (make setup): users need no CJK font of their own.
+FONT_DIR = BASE_DIR / "node_modules" / "@fontsource" / "noto-sans-sc"
+STATICFILES_DIRS = [PORTAL_DIR / "static", ("fonts/noto-sans-sc", FONT_DIR)]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
@@ -150,6 +152,11 @@ HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+#: Uploads stay in memory and stop at this size (portal/uploads.py); each form and
+#: endpoint enforces its own, smaller limit with a message.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedMemoryUploadHandler"]
 
 #: Most references one 查新 request may carry.
 CHECK_MAX_REFERENCES = 5000

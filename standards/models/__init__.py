@@ -1,6 +1,8 @@
 from .catalogue import IcsClass, Kind, Level, Standard, StandardQuerySet, Status, Supersession
+from .reports import CheckReport
 
 __all__ = [
+    "CheckReport",
     "IcsClass",
     "Kind",
     "Level",

@@ -72,3 +72,22 @@ def verdict_warnings(verdict):
     if (get_language() or "").startswith("en") and verdict.warnings_en:
         return verdict.warnings_en
     return verdict.warnings
+
+
+@register.filter
+def row_message(row):
+    """A saved report row's explanation in the page's language."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and getattr(row, "message_en", ""):
+        return row.message_en
+    return row.message
+
+
+@register.filter
+def row_warnings(row):
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and getattr(row, "warnings_en", None):
+        return row.warnings_en
+    return row.warnings

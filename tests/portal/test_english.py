@@ -43,7 +43,9 @@ def test_check_page_has_no_chinese_chrome(english):
 
 def test_check_results_in_english(english):
     html = english.post(
-        "/check/", {"text": "GB 2760-2014\nGB 2760-2024\nGB/T 14833-1993\nYY 0055-2018"}
+        "/check/",
+        {"text": "GB 2760-2014\nGB 2760-2024\nGB/T 14833-1993\nYY 0055-2018"},
+        follow=True,
     ).content.decode()
     assert "Results: 4 references" in html
     for heading in ("Input", "Verdict", "Edition cited", "Edition to use", "Notes"):
@@ -58,7 +60,7 @@ def test_check_results_in_english(english):
 
 
 def test_one_result_is_singular(english):
-    html = english.post("/check/", {"text": "GB 2760-2024"}).content.decode()
+    html = english.post("/check/", {"text": "GB 2760-2024"}, follow=True).content.decode()
     assert "Results: 1 reference<" in html
 
 

@@ -123,3 +123,13 @@ def test_percentiles():
     summary = bench.percentiles([float(i) for i in range(1, 101)])
     assert summary["p50_ms"] == 50 and summary["p95_ms"] == 95 and summary["max_ms"] == 100
     assert bench.percentiles([]) == {"n": 0}
+
+
+def test_builtin_vocabulary_when_the_shared_data_is_absent(tmp_path):
+    vocabulary = bench.load_vocabulary(tmp_path)
+    assert vocabulary.source == "builtin"
+    assert bench.load_ics_codes(tmp_path) == list(bench.FALLBACK_ICS)
+    generator = bench.CatalogueGenerator(vocabulary, bench.FALLBACK_ICS, 1)
+    records = [r for family in generator.records(300) for r in family]
+    assert len(records) == 300
+    assert all(r["title"] for r in records)

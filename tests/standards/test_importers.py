@@ -514,7 +514,9 @@ def make_xlsx(path: Path) -> Path:
     sheet = "xl/worksheets/sheet2.xml"
     xml = parts[sheet].decode()
     xml, n = re.subn(
-        r'<c r="B3"><f>(.*?)</f><v\s*/>', r'<c r="B3" t="str"><f>\1</f><v>卓越绩效评价准则</v>', xml
+        r'<c r="B3"><f>(.*?)</f><v\s*(?:/>|></v>)',
+        r'<c r="B3" t="str"><f>\1</f><v>卓越绩效评价准则</v>',
+        xml,
     )
     assert n == 1
     parts[sheet] = xml.encode()
