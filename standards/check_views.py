@@ -86,6 +86,7 @@ def _review(request, document, as_of):
             "as_of": as_of,
             "source": document.name,
             "source_kind": document.kind,
+            "notes": "；".join(document.warnings),
         }
     )
     return render(
@@ -108,6 +109,7 @@ def run(request):
         as_of=form.cleaned_data["as_of"] or datetime.date.today(),
         source=form.cleaned_data["source"] or _("粘贴的文本"),
         source_kind=form.cleaned_data["source_kind"] or "text",
+        notes=form.cleaned_data["notes"],
         user=request.user,
     )
     return redirect(report)
@@ -155,7 +157,8 @@ def _report_data(request, saved) -> reports.ReportData:
         as_of=saved.as_of,
         created_at=saved.created_at,
         catalogue_date=saved.catalogue_date,
-        source=saved.source,
+        # A document read only in part says so on every copy of its report.
+        source=f"{saved.source}（{saved.notes}）" if saved.notes else saved.source,
         rows=reports.sort_problems_first([reports.ReportRow.from_json(r) for r in saved.rows]),
         url=request.build_absolute_uri(saved.get_absolute_url()),
     )
@@ -202,6 +205,10 @@ def recheck(request, token):
     """Check the same references again, as of today, as a new report."""
     saved = get_object_or_404(CheckReport, token=token)
     fresh = create_report(
-        saved.references, source=saved.source, source_kind=saved.source_kind, user=request.user
+        saved.references,
+        source=saved.source,
+        source_kind=saved.source_kind,
+        notes=saved.notes,
+        user=request.user,
     )
     return redirect(fresh)

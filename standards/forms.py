@@ -58,6 +58,7 @@ class ReferencesForm(forms.Form):
     as_of = forms.DateField(required=False, widget=forms.HiddenInput)
     source = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     source_kind = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def clean_references(self):
         lines = [line.strip() for line in self.cleaned_data["references"].splitlines()]

@@ -324,6 +324,7 @@ def create_report(
     as_of: datetime.date | None = None,
     source: str = "粘贴的文本",
     source_kind: str = "text",
+    notes: str = "",
     user=None,
 ):
     """Check references and keep the result as a report with a stable link."""
@@ -339,6 +340,7 @@ def create_report(
         catalogue_date=catalogue_date(),
         source=source[:200],
         source_kind=source_kind,
+        notes=notes,
         references=list(references),
         rows=[row.as_json() for row in rows],
         counts=dict(counts),

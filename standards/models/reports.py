@@ -22,6 +22,8 @@ class CheckReport(models.Model):
     source = models.CharField(_("来源"), max_length=200)
     source_kind = models.CharField(_("来源类型"), max_length=10, default="text")
     references = models.JSONField(_("引用的标准"), default=list)
+    #: What reading the document could not do (pages without text, limits reached).
+    notes = models.TextField(_("读取说明"), blank=True)
     rows = models.JSONField(_("查新结果"), default=list)
     counts = models.JSONField(_("结论统计"), default=dict)
     #: Normalized numbers the user chose to follow (until watch lists have accounts).

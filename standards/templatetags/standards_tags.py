@@ -88,6 +88,9 @@ def row_message(row):
 def row_warnings(row):
     from django.utils.translation import get_language
 
-    if (get_language() or "").startswith("en") and getattr(row, "warnings_en", None):
-        return row.warnings_en
-    return row.warnings
+    english = (get_language() or "").startswith("en") and getattr(row, "warnings_en", None)
+    warnings, message = (
+        (row.warnings_en, row.message_en) if english else (row.warnings, row.message)
+    )
+    # A warning the explanation already says is not repeated under it.
+    return [w for w in warnings if w not in (message or "")]

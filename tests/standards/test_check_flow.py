@@ -197,3 +197,26 @@ def test_api_json_still_works_and_is_documented(client):
     schema = client.get("/api/v1/openapi.json").json()
     content = schema["paths"]["/api/v1/check"]["post"]["requestBody"]["content"]
     assert {"application/json", "multipart/form-data"} <= content.keys()
+
+
+def test_a_document_read_in_part_says_so_on_the_report(client):
+    client.post(
+        "/check/run/",
+        {
+            "references": "GB 2760-2014",
+            "source": "scan.pdf",
+            "source_kind": "pdf",
+            "notes": "第 2 页没有可提取的文字（可能是扫描图片）",
+        },
+    )
+    report = CheckReport.objects.get()
+    html = client.get(report.get_absolute_url()).content.decode()
+    assert "第 2 页没有可提取的文字" in html
+    csv = client.get(report.get_absolute_url() + "report.csv").content.decode("utf-8-sig")
+    pdf = client.get(report.get_absolute_url() + "report.pdf").content
+    assert pdf.startswith(b"%PDF")
+    import pypdf
+
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "扫描图片" in text
+    assert "GB 2760-2014" in csv
