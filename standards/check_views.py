@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from standards import documents, numbers, reports
@@ -92,7 +93,16 @@ def _review(request, document, as_of):
     return render(
         request,
         "standards/check_review.html",
-        {"document": document, "form": form, "chosen": len(chosen), "as_of": as_of},
+        {
+            "document": document,
+            # The name given to pasted text is a label, shown in the page's language.
+            "document_name": _("粘贴的文本")
+            if document.kind == "text" and document.name == "粘贴的文本"
+            else document.name,
+            "form": form,
+            "chosen": len(chosen),
+            "as_of": as_of,
+        },
     )
 
 
@@ -107,7 +117,8 @@ def run(request):
     report = create_report(
         form.cleaned_data["references"],
         as_of=form.cleaned_data["as_of"] or datetime.date.today(),
-        source=form.cleaned_data["source"] or _("粘贴的文本"),
+        # Stored untranslated; the report page shows it in the reader's language.
+        source=form.cleaned_data["source"] or gettext_noop("粘贴的文本"),
         source_kind=form.cleaned_data["source_kind"] or "text",
         notes=form.cleaned_data["notes"],
         user=request.user,
@@ -194,7 +205,11 @@ def watch(request, token):
     saved.save(update_fields=["watched", "watched_at"])
     messages.success(
         request,
-        _("已关注本报告中的 %(n)d 个标准。标准状态变化时的提醒将在预警功能上线后发送。")
+        ngettext(
+            "已关注本报告中的 %(n)d 个标准。标准状态变化时的提醒将在预警功能上线后发送。",
+            "已关注本报告中的 %(n)d 个标准。标准状态变化时的提醒将在预警功能上线后发送。",
+            len(saved.watched),
+        )
         % {"n": len(saved.watched)},
     )
     return redirect(saved)

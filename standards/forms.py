@@ -1,8 +1,14 @@
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from standards.documents import MAX_UPLOAD_BYTES
+
+#: ``%`` and ``str()`` on a lazy translation translate at once, at import and in Chinese;
+#: labels built at import use these to be translated when shown instead.
+_interpolate_lazy = lazy(lambda message, values: str(message) % values, str)
 
 
 class CheckForm(forms.Form):
@@ -14,8 +20,11 @@ class CheckForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 10,
-                "placeholder": "GB 2760-2014\nGB/T 19580-2012\nYY 0505-2012\n"
-                + str(_("或粘贴一段含有标准编号的文本，例如规范性引用文件一章")),
+                "placeholder": format_lazy(
+                    "{}{}",
+                    "GB 2760-2014\nGB/T 19580-2012\nYY 0505-2012\n",
+                    _("或粘贴一段含有标准编号的文本，例如规范性引用文件一章"),
+                ),
             }
         ),
         max_length=settings.CHECK_MAX_TEXT,
@@ -24,8 +33,10 @@ class CheckForm(forms.Form):
     file = forms.FileField(
         label=_("或上传文件"),
         required=False,
-        help_text=_("支持 TXT、CSV、XLSX、DOCX、PDF，不超过 %(mb)d MB。")
-        % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        help_text=_interpolate_lazy(
+            _("支持 TXT、CSV、XLSX、DOCX、PDF，不超过 %(mb)d MB。"),
+            {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        ),
     )
     as_of = forms.DateField(
         label=_("查新日期"),

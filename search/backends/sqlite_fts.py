@@ -70,10 +70,13 @@ def fts_expression(query: tokenize.Query, *, title_only: bool = False) -> str | 
             f"({{number}}: ({_quote(serial)} OR {_quote(serial)}*) OR "
             f"{TITLE_COLUMNS if title_only else GRAM_COLUMNS}: {_quote(serial)})"
         )
-    text_parts = [
-        f"{'{title_grams}' if title_only else GRAM_COLUMNS}: {_phrase(tokens, prefix)}"
-        for tokens, prefix in zip(query.phrases, query.prefix, strict=True)
-    ]
+    text_parts = []
+    for tokens, prefix in zip(query.phrases, query.prefix, strict=True):
+        part = f"{'{title_grams}' if title_only else GRAM_COLUMNS}: {_phrase(tokens, prefix)}"
+        if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
+            # A bare code ("GB", "yy", "T/CECS" typed as "tcecs") finds its standards.
+            part = f"({{number}}: {_phrase(tokens, prefix)} OR {part})"
+        text_parts.append(part)
     if text_parts and query.words and not title_only:
         # Matching whole words ranks higher without changing what matches.
         words = " OR ".join(_quote(w) for w in dict.fromkeys(query.words))

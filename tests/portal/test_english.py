@@ -61,7 +61,41 @@ def test_check_results_in_english(english):
 
 def test_one_result_is_singular(english):
     html = english.post("/check/", {"text": "GB 2760-2024"}, follow=True).content.decode()
-    assert "Results: 1 reference<" in html
+    # The heading's text ends there; the link to reorder the rows follows it.
+    assert re.search(r"Results: 1 reference\s*<", html)
+
+
+def test_search_and_report_pages_in_english(english):
+    html = english.get("/search/", {"q": "滑雪"}).content.decode()
+    assert "<title>Results for “滑雪”" in html
+    assert "Home</a> › Standards search</nav>" in html
+    assert ">Search</button>" in html and ">0 results<" in html
+    assert ">Relevance</option>" in html and ">Effective date (newest first)</option>" in html
+    assert "No standards match “滑雪”." in html and "Clear the filters on the left" in html
+    # Only the query (and the logo glyph) are Chinese.
+    chinese = set(CJK.findall(visible_text(html).replace("简体中文", "").replace("滑雪", "")))
+    assert chinese <= {"标"}, chinese
+
+    response = english.post("/check/", {"text": "GB 2760-2014\nGB 2760-2024"}, follow=True)
+    assert re.fullmatch(r"/check/r/[0-9a-f-]{36}/", response.redirect_chain[-1][0])
+    html = response.content.decode()
+    assert "<h1>Validity check report</h1>" in html
+    assert "Standard validity check</a> › Check report</nav>" in html
+    for label in ("Source", "Check as of", "Generated", "Catalogue updated", "Link to this report"):
+        assert f"<dt>{label}</dt>" in html
+    assert "<dd>Pasted text" in html
+    assert ">Download Excel<" in html and ">Check again as of today<" in html
+    assert "Follow these 2 standards" in html and ">In input order<" in html
+    # Only the titles of the standards (data) and the logo glyph are Chinese.
+    title = "食品安全国家标准 食品添加剂使用标准"
+    chinese = set(CJK.findall(visible_text(html).replace("简体中文", "").replace(title, "")))
+    assert chinese <= {"标"}, chinese
+
+    report = response.redirect_chain[-1][0]
+    html = english.post(report + "watch/", follow=True).content.decode()
+    assert "You are now following the 2 standards in this report." in html
+    assert "Following 2 standards" in html
+    assert ">Problems first<" in english.get(report, {"order": "input"}).content.decode()
 
 
 def test_standard_page_in_english(english):

@@ -244,3 +244,9 @@ def test_import_leaves_the_index_current(import_records):
         [{"number": "GB 77777-2024", "title": "导入即可检索的电动自行车"}], name="n.jsonl"
     )
     assert search("电动自行车") == ["GB 77777-2024"]
+
+
+def test_a_bare_code_finds_its_standards():
+    found = search("GB")
+    assert "GB 2760-2024" in found and "YY 0055-2018" not in found
+    assert set(search("yy")) == {"YY 0055-2018", "YY 0055-2026", "YY/T 0287-2017"}
