@@ -766,6 +766,25 @@ def time_each(fn, items) -> list[tuple[float, object]]:
     return out
 
 
+def code_fingerprint() -> str:
+    """A short hash of the search code measured (backend, tokenizer, index, schema), so
+    that figures from different runs can be told apart when the code has changed."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in (
+        "backends/sqlite_fts.py",
+        "tokenize.py",
+        "search_indexes.py",
+        "services.py",
+        "migrations/0001_initial.py",
+    ):
+        path = root / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:12]
+
+
 def directory_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 

@@ -139,6 +139,15 @@ class Command(BaseCommand):
                 "sqlite": sqlite3.sqlite_version,
                 "cpus": os.cpu_count(),
                 "debug": False,
+                "search_code": bench.code_fingerprint(),
+                "jieba_dictionaries": [
+                    str(path.name)
+                    for path in (
+                        getattr(tokenize, "DICTIONARY", None),
+                        getattr(tokenize, "CATALOGUE_DICTIONARY", None),
+                    )
+                    if path is not None and path.exists()
+                ],
             }
         }
         tokenize.words("预热")  # load jieba and the dictionary before anything is timed
