@@ -124,13 +124,17 @@ class FTSSearchBackend(BaseSearchBackend):
         """Which column or table each index field goes to."""
         layout = {"number": [], "title": [], "body": [], "terms": [], "stored": []}
         for name, fld in index.fields.items():
+            if getattr(fld, "facet_for", None):
+                # haystack's "<field>_exact" twin: the field's own terms and stored
+                # value serve filters, facets and results under either name.
+                continue
             if fld.stored:
                 layout["stored"].append(name)
             if fld.field_type == "standard_number":
                 layout["number"].append(name)
                 layout["terms"].append(name)
-            elif fld.faceted or fld.field_type not in TEXT_TYPES or getattr(fld, "facet_for", None):
-                if fld.indexed or fld.faceted or getattr(fld, "facet_for", None):
+            elif fld.faceted or fld.field_type not in TEXT_TYPES:
+                if fld.indexed or fld.faceted:
                     layout["terms"].append(name)
             elif fld.indexed:
                 layout["title" if fld.boost >= 2 else "body"].append(name)
@@ -264,42 +268,62 @@ class FTSSearchBackend(BaseSearchBackend):
         where, params, rank_expr, tier_expr = plan.sql(narrow_queries=narrow_queries)
         if models:
             cts = [get_model_ct(m) for m in models]
-            where.append(f"d.django_ct IN ({', '.join(['%s'] * len(cts))})")
-            params += cts
+            if not self._indexed_cts() <= set(cts):
+                where.append(f"d.django_ct IN ({', '.join(['%s'] * len(cts))})")
+                params += cts
         if exclude_ids:
             where.append(f"d.doc_id NOT IN ({', '.join(['%s'] * len(exclude_ids))})")
             params += list(exclude_ids)
         from_sql = plan.from_sql()
         order = self._order(sort_by, rank_expr, tier_expr)
         limit = -1 if end_offset is None else max(end_offset - start_offset, 0)
+        where_sql = " AND ".join(where) or "1"
+        # Rank on (rowid, score) alone; stored fields are read for the page's rows only.
         sql = (
-            f"{plan.with_sql()}SELECT d.rowid, d.django_ct, d.django_id, d.data, "
-            f"{rank_expr} AS score, COUNT(*) OVER () FROM {from_sql} "
-            f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT %s OFFSET %s"
+            f"{plan.with_sql()}SELECT d.rowid, {rank_expr} AS score FROM {from_sql} "
+            f"WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s"
         )
         with self.db.cursor() as cur:
             cur.execute(sql, plan.from_params() + params + [limit, start_offset])
-            rows = cur.fetchall()
-            hits = rows[0][5] if rows else 0
-            if not rows and start_offset:
+            ranked = cur.fetchall()
+            if not where and plan.match:
                 cur.execute(
-                    f"{plan.with_sql()}SELECT COUNT(*) FROM {from_sql} "
-                    f"WHERE {' AND '.join(where) or '1'}",
+                    "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH %s", [plan.match]
+                )
+            else:
+                cur.execute(
+                    f"{plan.with_sql()}SELECT COUNT(*) FROM {from_sql} WHERE {where_sql}",
                     plan.from_params() + params,
                 )
-                hits = cur.fetchone()[0]
+            hits = cur.fetchone()[0]
+            stored_rows = {}
+            for start in range(0, len(ranked), 900):
+                chunk = [r[0] for r in ranked[start : start + 900]]
+                cur.execute(
+                    "SELECT rowid, django_ct, django_id, data FROM search_doc "
+                    f"WHERE rowid IN ({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+                stored_rows.update({r[0]: r[1:] for r in cur.fetchall()})
+            rows = [(rowid, *stored_rows[rowid], score) for rowid, score in ranked]
             facet_counts = {}
             if facets:
                 facet_counts = self._facets(cur, plan, from_sql, where, params, facets)
         results = []
         unified = haystack_connections[self.connection_alias].get_unified_index()
-        for _rowid, ct, pk, data, score, _count in rows:
+        for _rowid, ct, pk, data, score in rows:
             app_label, model_name = ct.split(".")
             stored = self._convert(unified, ct, json.loads(data))
             if highlight:
                 stored["highlighted"] = {"text": [plan.highlight(stored)]}
             results.append(result_class(app_label, model_name, pk, -float(score or 0), **stored))
         return {"results": results, "hits": hits, "facets": facet_counts}
+
+    def _indexed_cts(self) -> set[str]:
+        """Models present in the index (a model filter that keeps them all is skipped)."""
+        with self.db.cursor() as cur:
+            cur.execute("SELECT DISTINCT django_ct FROM search_doc")
+            return {r[0] for r in cur.fetchall()}
 
     @staticmethod
     def _convert(unified, ct, stored: dict) -> dict:
@@ -330,7 +354,9 @@ class FTSSearchBackend(BaseSearchBackend):
         return ", ".join(parts + [f"{rank_expr} ASC", "d.rowid"])
 
     def _facets(self, cur, plan, from_sql, where, params, facets):
-        names = [n for n in facets if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+        # haystack asks for "<field>_exact"; the terms are stored under the field.
+        asked = {n.removesuffix("_exact"): n for n in facets if re.fullmatch(r"\w+", n)}
+        names = list(asked)
         if not names:
             return {}
         marks = ", ".join(["%s"] * len(names))
@@ -344,7 +370,7 @@ class FTSSearchBackend(BaseSearchBackend):
         )
         fields = defaultdict(list)
         for field, value, count in cur.fetchall():
-            fields[field].append((_from_term(value), count))
+            fields[asked[field]].append((_from_term(value), count))
         return {"fields": dict(fields), "dates": {}, "queries": {}}
 
     def more_like_this(
