@@ -320,10 +320,18 @@ class FTSSearchBackend(BaseSearchBackend):
         return {"results": results, "hits": hits, "facets": facet_counts}
 
     def _indexed_cts(self) -> set[str]:
-        """Models present in the index (a model filter that keeps them all is skipped)."""
+        """Models present in the index (a model filter that keeps them all is skipped).
+
+        One indexed lookup per registered model, not a scan of the documents."""
+        unified = haystack_connections[self.connection_alias].get_unified_index()
+        present = set()
         with self.db.cursor() as cur:
-            cur.execute("SELECT DISTINCT django_ct FROM search_doc")
-            return {r[0] for r in cur.fetchall()}
+            for model in unified.get_indexed_models():
+                ct = get_model_ct(model)
+                cur.execute("SELECT 1 FROM search_doc WHERE django_ct = %s LIMIT 1", [ct])
+                if cur.fetchone():
+                    present.add(ct)
+        return present
 
     @staticmethod
     def _convert(unified, ct, stored: dict) -> dict:
