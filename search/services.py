@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from haystack.query import SearchQuerySet
 
 from search import tokenize
-from standards.models import Level, Standard
+from standards.models import Standard
 
 FACETS = ("level", "status", "ics", "department", "year")
 SORTS = {
@@ -91,6 +91,3 @@ def related(standard: Standard, limit: int = 6) -> list:
     """ "Related standards": more like this one, other editions of its series left out."""
     results = SearchQuerySet().models(Standard).more_like_this(standard)[: limit + 10]
     return [r for r in results if getattr(r, "series", None) != standard.series][:limit]
-
-
-LEVEL_LABELS = dict(Level.choices)
