@@ -13,7 +13,7 @@ from search.services import related
 from standards import numbers
 from standards.models import IcsClass, Level, Standard, Status, Supersession
 from standards.services import check_references
-from standards.validity import status_on
+from standards.validity import check, status_on
 
 from .catalogue import DbCatalogue
 
@@ -38,9 +38,11 @@ def standard_detail(request, number):
     today = datetime.date.today()
     catalogue = DbCatalogue()
     catalogue.preload(numbers=[std.number], series=[std.series])
-    verdict = check_references([std.number], today)[0]
+    # One catalogue for the verdict, the status and the timeline: no second load.
+    edition = catalogue.get(std.number)
+    verdict = check(std.number, catalogue, today)
     history = sorted(
-        lineage(std.edition, catalogue),
+        lineage(edition, catalogue),
         key=lambda e: (e.effective or e.published or e.withdrawn or datetime.date.min, e.number),
     )
     timeline = [
@@ -56,7 +58,7 @@ def standard_detail(request, number):
         "standards/standard_detail.html",
         {
             "standard": std,
-            "status": status_on(std.edition, today, catalogue),
+            "status": status_on(edition, today, catalogue),
             "verdict": verdict,
             "timeline": timeline,
             "replaces": std.replaces_links.all(),
