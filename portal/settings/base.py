@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "portal",
     "standards",
     "search",
+    "declarations",
     "haystack",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -128,6 +129,8 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 MEDIA_URL = "/media/"
+#: Files firms upload (own standards' full texts): outside the web root, served by views.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -157,6 +160,9 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 #: endpoint enforces its own, smaller limit with a message.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["portal.uploads.BoundedMemoryUploadHandler"]
+
+#: Largest own-standard full text (PDF) a declaration may carry.
+DECLARATION_PDF_MAX_BYTES = 10 * 1024 * 1024
 
 #: Most references one 查新 request may carry.
 CHECK_MAX_REFERENCES = 5000
