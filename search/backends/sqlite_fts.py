@@ -18,6 +18,7 @@ hold letters, digits, ``_`` and Han characters, always quoted.
 import datetime
 import json
 import re
+import zlib
 from collections import defaultdict
 
 from django.apps import apps
@@ -41,6 +42,26 @@ WORD_COLUMNS = "{title_words}"
 TEXT_TYPES = {"string", "edge_ngram", "ngram"}
 #: Rows written per executemany call when indexing in bulk.
 CHUNK = 2000
+#: A text query matching more documents than this ranks only the statically best of
+#: them (see ``_bounded``): broad queries ("管理", one character) cost the same at
+#: 100,000 or 1,000,000 standards.
+CANDIDATES = 2000
+#: Rowids carry the static rank: ``bucket << RANK_SHIFT | slot << 34 | pk``. FTS5 walks
+#: matches in rowid order, so "ORDER BY rowid DESC LIMIT k" yields the k matches of
+#: highest static rank without looking at the others.
+RANK_SHIFT = 40
+_LOW_BITS = (1 << 34) - 1
+
+
+def rank_rowid(rank: float, django_ct: str, django_id: str) -> int:
+    """The rowid a document is stored under (collisions are resolved on insert)."""
+    bucket = max(0, min(round(rank * 100_000), (1 << 22) - 1))
+    try:
+        low = int(django_id) & _LOW_BITS
+    except ValueError:
+        low = zlib.crc32(django_id.encode()) & _LOW_BITS
+    slot = zlib.crc32(django_ct.encode()) % 64
+    return (bucket << RANK_SHIFT) | (slot << 34) | low
 
 
 def _quote(token: str) -> str:
@@ -184,22 +205,49 @@ class FTSSearchBackend(BaseSearchBackend):
             terms.append(doc_terms)
         with transaction.atomic(using=self.database), self.db.cursor() as cur:
             self._delete_ids(cur, [d[0] for d in docs])
+            rowids = self._free_rowids(cur, docs)
             for start in range(0, len(docs), CHUNK):
                 cur.executemany(
-                    "INSERT INTO search_doc (doc_id, django_ct, django_id, rank, data) "
-                    "VALUES (%s, %s, %s, %s, %s)",
-                    docs[start : start + CHUNK],
+                    "INSERT INTO search_doc (rowid, doc_id, django_ct, django_id, rank, data) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    [
+                        (r, *d)
+                        for r, d in zip(
+                            rowids[start : start + CHUNK], docs[start : start + CHUNK], strict=True
+                        )
+                    ],
                 )
-            rowids = self._rowids(cur, [d[0] for d in docs])
             cur.executemany(
                 "INSERT INTO search_fts (rowid, number, title_words, title_grams, body_grams)"
                 " VALUES (%s, %s, %s, %s, %s)",
-                [(rowids[d[0]], *row) for d, row in zip(docs, fts, strict=True)],
+                [(r, *row) for r, row in zip(rowids, fts, strict=True)],
             )
             cur.executemany(
                 "INSERT INTO search_term (doc, field, value) VALUES (%s, %s, %s)",
-                [(rowids[d[0]], f, v) for d, ts in zip(docs, terms, strict=True) for f, v in ts],
+                [(r, f, v) for r, ts in zip(rowids, terms, strict=True) for f, v in ts],
             )
+
+    def _free_rowids(self, cur, docs) -> list[int]:
+        """Rank-ordered rowids for new documents, stepping down past any taken one."""
+        wanted = [rank_rowid(d[3], d[1], d[2]) for d in docs]
+        taken = set()
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            cur.execute(
+                f"SELECT rowid FROM search_doc WHERE rowid IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            taken.update(r[0] for r in cur.fetchall())
+        out = []
+        for rowid in wanted:
+            while rowid in taken:
+                rowid -= 1
+                cur.execute("SELECT 1 FROM search_doc WHERE rowid = %s", [rowid])
+                if cur.fetchone():
+                    taken.add(rowid)
+            taken.add(rowid)
+            out.append(rowid)
+        return out
 
     def _rowids(self, cur, doc_ids):
         found = {}
@@ -266,9 +314,12 @@ class FTSSearchBackend(BaseSearchBackend):
     ):
         result_class = result_class or SearchResult
         where, params, rank_expr, tier_expr = plan.sql(narrow_queries=narrow_queries)
+        only_slots = None
         if models:
             cts = [get_model_ct(m) for m in models]
-            if not self._indexed_cts() <= set(cts):
+            indexed = self._indexed_cts()
+            if not indexed <= set(cts):
+                only_slots = _exclusive_slots(cts, indexed)
                 where.append(f"d.django_ct IN ({', '.join(['%s'] * len(cts))})")
                 params += cts
         if exclude_ids:
@@ -283,12 +334,20 @@ class FTSSearchBackend(BaseSearchBackend):
             f"{plan.with_sql()}SELECT d.rowid, {rank_expr} AS score FROM {from_sql} "
             f"WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s"
         )
+        # A filter on models alone is read from the rowids' slot bits (see rank_rowid)
+        # when no other indexed model shares the slot: no join, and broad queries stay
+        # on the bounded path.
+        fts_only = plan.match and (not where or (only_slots and len(where) == 1))
+        slot_sql = (
+            f" AND ((rowid >> 34) & 63) IN ({', '.join(map(str, only_slots))})"
+            if (fts_only and where)
+            else ""
+        )
         with self.db.cursor() as cur:
-            cur.execute(sql, plan.from_params() + params + [limit, start_offset])
-            ranked = cur.fetchall()
-            if not where and plan.match:
+            if fts_only:
                 cur.execute(
-                    "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH %s", [plan.match]
+                    f"SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH %s{slot_sql}",
+                    [plan.match],
                 )
             else:
                 cur.execute(
@@ -296,6 +355,18 @@ class FTSSearchBackend(BaseSearchBackend):
                     plan.from_params() + params,
                 )
             hits = cur.fetchone()[0]
+            if (
+                hits > CANDIDATES
+                and fts_only
+                and not sort_by
+                and not plan.by_rank
+                and limit >= 0
+                and plan.match
+            ):
+                ranked = self._bounded(cur, plan, limit, start_offset, slot_sql)
+            else:
+                cur.execute(sql, plan.from_params() + params + [limit, start_offset])
+                ranked = cur.fetchall()
             stored_rows = {}
             for start in range(0, len(ranked), 900):
                 chunk = [r[0] for r in ranked[start : start + 900]]
@@ -318,6 +389,43 @@ class FTSSearchBackend(BaseSearchBackend):
                 stored["highlighted"] = {"text": [plan.highlight(stored)]}
             results.append(result_class(app_label, model_name, pk, -float(score or 0), **stored))
         return {"results": results, "hits": hits, "facets": facet_counts}
+
+    def _bounded(self, cur, plan, limit, offset, slot_sql=""):
+        """Rank a broad text query among its statically best matches only.
+
+        FTS5 yields matches in rowid order and rowids carry the static rank, so the
+        ``CANDIDATES`` matches of highest rank (in force, newer) come first; bm25 is
+        computed for those alone. Title matches get their own candidate list, so a
+        standard whose title matches is never displaced by scope-only matches."""
+        k = max(CANDIDATES, offset + limit)
+        bm25 = "bm25(search_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+
+        def candidates(name):
+            return (
+                f"{name} AS MATERIALIZED (SELECT rowid AS id, {bm25} AS s FROM search_fts "
+                f"WHERE search_fts MATCH %s{slot_sql} ORDER BY rowid DESC LIMIT {int(k)})"
+            )
+
+        score = "c.s * d.rank"
+        if plan.tiers:
+            title = plan.tiers[0][1]
+            sql = (
+                f"WITH {candidates('a')}, {candidates('t')}, "
+                "c AS (SELECT id, s, 1 AS tier FROM t UNION ALL "
+                "SELECT id, s, 0 FROM a WHERE id NOT IN (SELECT id FROM t)) "
+                f"SELECT d.rowid, {score} AS score FROM c JOIN search_doc d ON d.rowid = c.id "
+                "ORDER BY c.tier DESC, score ASC, d.rowid LIMIT %s OFFSET %s"
+            )
+            params = [plan.match, title, limit, offset]
+        else:
+            sql = (
+                f"WITH {candidates('c')} SELECT d.rowid, {score} AS score FROM c "
+                "JOIN search_doc d ON d.rowid = c.id ORDER BY score ASC, d.rowid "
+                "LIMIT %s OFFSET %s"
+            )
+            params = [plan.match, limit, offset]
+        cur.execute(sql, params)
+        return cur.fetchall()
 
     def _indexed_cts(self) -> set[str]:
         """Models present in the index (a model filter that keeps them all is skipped).
@@ -400,6 +508,13 @@ class FTSSearchBackend(BaseSearchBackend):
         plan = QueryPlan(any_words=title_words)
         kwargs.setdefault("end_offset", 10)
         return self._run(plan, result_class=result_class, exclude_ids=[doc_id], **kwargs)
+
+
+def _exclusive_slots(cts, indexed) -> list[int] | None:
+    """Rowid slots of ``cts`` when no other indexed model uses them (else None)."""
+    wanted = {zlib.crc32(ct.encode()) % 64 for ct in cts}
+    others = {zlib.crc32(ct.encode()) % 64 for ct in indexed if ct not in cts}
+    return sorted(wanted) if not wanted & others else None
 
 
 class QueryPlan:

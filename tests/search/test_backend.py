@@ -250,3 +250,42 @@ def test_a_bare_code_finds_its_standards():
     found = search("GB")
     assert "GB 2760-2024" in found and "YY 0055-2018" not in found
     assert set(search("yy")) == {"YY 0055-2018", "YY 0055-2026", "YY/T 0287-2017"}
+
+
+def test_fast_prepare_gives_what_haystacks_generic_prepare_gives():
+    from haystack import connections
+    from haystack.indexes import SearchIndex
+
+    index = connections["default"].get_unified_index().get_index(Standard)
+    for standard in Standard.objects.listed().prefetch_related("ics"):
+        index.prepare_batch([standard])
+        generic = SearchIndex.prepare(index, standard)
+        generic["rank"] = index.prepare_rank(standard)
+        for name in ("level", "status", "ics", "department", "year"):
+            # What haystack's full_prepare copies into the facet twins.
+            generic[f"{name}_exact"] = generic[name]
+        assert index.prepare(standard) == generic
+
+
+def test_rowids_carry_the_static_rank():
+    with connection.cursor() as cur:
+        cur.execute("SELECT rowid, rank FROM search_doc ORDER BY rowid")
+        ranks = [rank for _rowid, rank in cur.fetchall()]
+    assert ranks == sorted(ranks)
+    assert len(ranks) == Standard.objects.listed().count()
+
+
+def test_broad_queries_rank_the_statically_best_candidates(monkeypatch):
+    from search.backends import sqlite_fts
+
+    everything = search_standards("食品", page_size=50, facets=False)
+    monkeypatch.setattr(sqlite_fts, "CANDIDATES", 2)
+    bounded = search_standards("食品", page_size=50, facets=False)
+    # The count stays exact; the page holds the best candidates in the usual order.
+    assert bounded.count == everything.count > 2
+    got = numbers(bounded.results)
+    assert got[0] == "GB 2760-2024"  # in force, title match
+    assert set(got) <= set(numbers(everything.results))
+    # Title matches before matches elsewhere, even among candidates.
+    monkeypatch.setattr(sqlite_fts, "CANDIDATES", 1)
+    assert search("滑雪")[0] in {"T/CNGA 30-2021", "GB/T 40924-2021"}
