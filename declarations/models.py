@@ -125,6 +125,13 @@ class Declaration(models.Model):
     first_published_at = models.DateTimeField(_("首次公开"), null=True, blank=True)
     published_at = models.DateTimeField(_("本版公开"), null=True, blank=True, db_index=True)
     withdrawn_at = models.DateTimeField(_("废止时间"), null=True, blank=True)
+    #: Set when a catalogue change (or a check) finds a cited standard needs attention;
+    #: ``flag_reason`` says which and why. Cleared when the firm publishes a new version.
+    flagged_at = models.DateTimeField(_("预警时间"), null=True, blank=True, db_index=True)
+    flag_reason = models.CharField(_("预警原因"), max_length=500, blank=True)
+    #: Last review by bureau staff; a declaration is in the review queue while it is
+    #: new (never reviewed) or flagged after its last review.
+    reviewed_at = models.DateTimeField(_("最近审查"), null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -321,6 +321,11 @@ def _own_standard_problems(own_standards, enterprise, declaration) -> list[Probl
             problems.append(
                 Problem(f"{where}.name", f"请填写 {number} 的标准名称", "Give its name")
             )
+        if own.text is not None:
+            # Checked whichever way the indicators are disclosed: a file is stored.
+            problem = pdf_problem(own.text)
+            if problem:
+                problems.append(Problem(f"{where}.text", *problem))
         if own.disclosure == OwnStandard.Disclosure.FULL_TEXT:
             has_stored = bool(
                 declaration is not None
@@ -335,10 +340,6 @@ def _own_standard_problems(own_standards, enterprise, declaration) -> list[Probl
                         "Upload the full text (PDF)",
                     )
                 )
-            elif own.text is not None:
-                problem = pdf_problem(own.text)
-                if problem:
-                    problems.append(Problem(f"{where}.text", *problem))
         else:
             filled = [x for x in own.indicators if x.name.strip() or x.value.strip()]
             if not filled:
@@ -469,9 +470,13 @@ def publish(
         declaration.version += 1
         declaration.first_published_at = declaration.first_published_at or now
         declaration.published_at = now
+        # A new version answers any earlier warning: its references were just checked.
+        declaration.flagged_at = None
+        declaration.flag_reason = ""
         declaration.save()
         _write_content(declaration, data, assessment.references, on)
         _record_version(declaration, change, reason, user, now)
+        _reindex_on_commit(declaration.pk)
     return Outcome(declaration, assessment)
 
 
@@ -488,7 +493,15 @@ def withdraw(declaration: Declaration, user, reason: str = "") -> Declaration:
         declaration.published_at = now
         declaration.save()
         _record_version(declaration, DeclarationVersion.Change.WITHDRAW, reason, user, now)
+        _reindex_on_commit(declaration.pk)
     return declaration
+
+
+def _reindex_on_commit(pk: int) -> None:
+    """Search sees the declaration once the transaction commits, content complete."""
+    from declarations.search_indexes import reindex
+
+    transaction.on_commit(lambda: reindex(pk), robust=True)
 
 
 def _write_content(declaration, data, references, on, keep_invalid=False):
@@ -544,7 +557,8 @@ def _write_content(declaration, data, references, on, keep_invalid=False):
             below_recommended=own.below_recommended,
             statement=own.statement.strip(),
         )
-        if own.text is not None:
+        if own.text is not None and pdf_problem(own.text) is None:
+            # Drafts keep what was typed, but never a file that is not a good PDF.
             row.text_sha256 = hashlib.sha256(own.text).hexdigest()
             row.text_name = own.text_name[:200]
             row.text.save(f"{row.text_sha256[:32]}.pdf", ContentFile(own.text), save=False)

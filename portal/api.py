@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from declarations.api import router as declarations_router
 from search.api import router as search_router
 from standards.api import router as standards_router
 
@@ -17,6 +18,7 @@ api = NinjaAPI(
 # Search routes first: /standards/search must not be read as a standard number.
 api.add_router("/", search_router)
 api.add_router("/", standards_router)
+api.add_router("/", declarations_router)
 
 
 @api.exception_handler(ValidationError)

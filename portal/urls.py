@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("standards.urls")),
+    path("", include("declarations.urls")),
     path("", include("search.urls")),
 ]
 

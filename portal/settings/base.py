@@ -169,6 +169,12 @@ CHECK_MAX_REFERENCES = 5000
 #: Largest free text accepted by 查新 (characters).
 CHECK_MAX_TEXT = 1_000_000
 
-LOGIN_URL = "/admin/login/"
+# Enterprise accounts (declarations/views/account.py); staff use /admin/ with its own login.
+LOGIN_URL = "declarations:login"
+LOGIN_REDIRECT_URL = "declarations:mine"
+LOGOUT_REDIRECT_URL = "/"
+#: Attempts allowed per client address (login: per address and user name), counted
+#: in the cache; a blocked attempt gets HTTP 429 with the form and a message.
+DECLARATIONS_RATE_LIMITS = {"signup": "5/m", "login": "10/m"}
 
 SITE_TITLE = _("标准馆")

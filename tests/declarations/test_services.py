@@ -103,3 +103,9 @@ def test_revise_keeps_every_version_then_withdraw(chain_catalogue, enterprise, f
 def test_pdf_is_checked_by_content():
     assert services.pdf_problem(b"MZ\x90\x00 not a pdf") is not None
     assert services.pdf_problem(b"%PDF-1.7 truncated") is not None
+
+
+def test_a_draft_never_stores_a_file_that_is_not_a_pdf(chain_catalogue, enterprise, firm_user):
+    own = _own(text=b"<script>alert(1)</script>", text_name="x.pdf")
+    draft = services.save_draft(enterprise, firm_user, _input("GB 2760-2024", own=[own]))
+    assert not draft.own_standards.get().text

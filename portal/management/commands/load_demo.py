@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from declarations.demo import build_declarations
 from portal.demo_content import build_site
 from standards.ics import load_ics
 
@@ -42,4 +43,5 @@ class Command(BaseCommand):
             password = os.environ.get("DEMO_ADMIN_PASSWORD", "biaozhunguan")
             user_model.objects.create_superuser(username, "admin@example.com", password)
             self.stdout.write(f"演示管理员：{username} / {password}（仅用于本机演示）")
+        build_declarations(self.stdout.write)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪：http://127.0.0.1:8000/"))
