@@ -18,7 +18,7 @@ import re
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from wagtail.api.v3.auth import AllowAnonymous, BearerTokenAuth
 
@@ -30,7 +30,6 @@ from pydantic import ValidationError as PydanticValidationError
 
 from declarations import identifiers, services
 from declarations.models import (
-    Category,
     Declaration,
     DeclarationVersion,
     Indicator,
@@ -298,100 +297,31 @@ class DeclarationOut(BaseModel):
     versions: list[VersionOut]
 
 
-def _path(name: str, args: list, fallback: str) -> str:
-    """The page's path; the literal form while the page's view is not yet routed."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return fallback
-
-
 def declaration_url(declaration) -> str:
-    return _path("declarations:detail", [declaration.pk], f"/declarations/{declaration.pk}/")
+    return reverse("declarations:detail", args=[declaration.pk])
 
 
 def _detail(declaration: Declaration) -> dict:
-    enterprise = declaration.enterprise
+    """The public content (the same snapshot a version keeps) plus links and dates."""
     pk = declaration.pk
+    content = services.snapshot(declaration)
+    content["enterprise"]["url"] = reverse(
+        "declarations:enterprise", args=[declaration.enterprise.uscc]
+    )
+    for own, row in zip(content["own_standards"], declaration.own_standards.all(), strict=True):
+        own["text_url"] = reverse("declarations:own_text", args=[pk, row.pk]) if row.text else None
     return {
+        **content,
         "id": pk,
         "public_id": str(declaration.public_id),
-        "title": str(declaration),
-        "status": declaration.status,
         "status_name": str(declaration.get_status_display()),
         "version": declaration.version,
         "url": declaration_url(declaration),
-        "commitment": declaration.commitment,
         "warnings_acknowledged": declaration.warnings_acknowledged,
         "first_published_at": declaration.first_published_at,
         "published_at": declaration.published_at,
         "withdrawn_at": declaration.withdrawn_at,
         "created_at": declaration.created_at,
-        "enterprise": {
-            "name": enterprise.name,
-            "uscc": enterprise.uscc,
-            "region": enterprise.region,
-            "region_name": enterprise.region_name,
-            "url": _path(
-                "declarations:enterprise", [enterprise.uscc], f"/enterprises/{enterprise.uscc}/"
-            ),
-        },
-        "products": [
-            {
-                "name": p.name,
-                "model": p.model,
-                "category": p.category,
-                "category_name": str(Category(p.category).label) if p.category else "",
-                "specification": p.specification,
-                "barcode": p.barcode,
-                "common_name": p.common_name,
-            }
-            for p in declaration.products.all()
-        ],
-        "references": [
-            {
-                "input": r.input,
-                "normalized": r.normalized,
-                "title": r.title,
-                "level": r.level,
-                "own": r.own,
-                "verdict": r.verdict,
-                "message": r.message,
-                "warnings": r.warnings,
-                "current": r.current_number,
-                "checked_on": r.checked_on,
-            }
-            for r in declaration.references.all()
-        ],
-        "own_standards": [
-            {
-                "number": o.number,
-                "name": o.name,
-                "disclosure": o.disclosure,
-                "text_url": _path(
-                    "declarations:own_text",
-                    [pk, o.pk],
-                    f"/declarations/{pk}/own/{o.pk}/text.pdf",
-                )
-                if o.text
-                else None,
-                "recommended_standard": o.recommended_standard,
-                "below_recommended": o.below_recommended,
-                "statement": o.statement,
-                "indicators": [
-                    {
-                        "name": x.name,
-                        "value": x.value,
-                        "unit": x.unit,
-                        "method": x.method,
-                        "reference_value": x.reference_value,
-                        "lower_than_reference": x.lower_than_reference,
-                    }
-                    for x in o.indicators.all()
-                ],
-            }
-            for o in declaration.own_standards.all()
-        ],
         "versions": [
             {
                 "number": v.number,
@@ -399,9 +329,7 @@ def _detail(declaration: Declaration) -> dict:
                 "change_name": str(v.get_change_display()),
                 "reason": v.reason,
                 "published_at": v.published_at,
-                "url": _path(
-                    "declarations:version", [pk, v.number], f"/declarations/{pk}/v/{v.number}/"
-                ),
+                "url": reverse("declarations:version", args=[pk, v.number]),
             }
             for v in declaration.versions.all()
         ],

@@ -15,6 +15,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("standards.urls")),
     path("", include("declarations.urls")),
+    path("", include("alerts.urls")),
+    path("", include("supervision.urls")),
     path("", include("search.urls")),
 ]
 

@@ -38,7 +38,11 @@ _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
 _CHUNK = re.compile(rf"[{_HAN}a-z0-9.]+")
 _WORD_SPLIT = re.compile(rf"[{_HAN}]+|[a-z0-9]+")
 _STOP = frozenset(
-    "的 和 与 及 或 等 之 中 用 于 在 对 为 第 部分 要求 方法 规范 标准 技术 通用".split()
+    "的 和 与 及 或 等 之 中 用 于 在 对 为 第 部分 要求 方法 规范 标准 技术 通用 "
+    # Words of the standard's kind, not its subject: they would make every food
+    # safety standard "related" to every other.
+    "全国 国家 国家标准 食品安全国家标准 行业标准 地方标准 团体标准 使用 用于 "
+    "通则 总则 指南 规则 规定".split()
 )
 
 

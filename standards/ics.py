@@ -7,6 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
 from .models import IcsClass
 
 ZH_NAMES = settings.BASE_DIR / "fixtures" / "ics_zh.json"
@@ -40,14 +42,17 @@ def load_ics(path: Path | None = None) -> int:
     chinese = json.loads(ZH_NAMES.read_text(encoding="utf-8")) if ZH_NAMES.exists() else {}
     codes = sorted(set(english) | set(chinese), key=lambda c: (c.count("."), c))
     existing = {c.code: c for c in IcsClass.objects.all()}
-    for code in codes:
-        obj = existing.get(code) or IcsClass(code=code)
-        obj.name_en = english.get(code, obj.name_en)
-        obj.name_zh = chinese.get(code, obj.name_zh)
-        parent = parent_code(code)
-        while parent and parent not in existing:
-            parent = parent_code(parent)
-        obj.parent = existing.get(parent) if parent else None
-        obj.save()
-        existing[code] = obj
+    # A bulk load of the tree, like loading a fixture: Wagtail's reference index (which
+    # would record each class's parent link, at a dozen queries per class) is left out.
+    with disable_reference_index_auto_update():
+        for code in codes:
+            obj = existing.get(code) or IcsClass(code=code)
+            obj.name_en = english.get(code, obj.name_en)
+            obj.name_zh = chinese.get(code, obj.name_zh)
+            parent = parent_code(code)
+            while parent and parent not in existing:
+                parent = parent_code(parent)
+            obj.parent = existing.get(parent) if parent else None
+            obj.save()
+            existing[code] = obj
     return len(existing)

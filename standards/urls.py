@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import check_views, views
+from . import check_views, feeds, views
 
 app_name = "standards"
 
 urlpatterns = [
+    path("feeds/changes.atom", feeds.ChangesFeed(), name="feed_changes"),
+    path("feeds/changes/<str:level>.atom", feeds.LevelChangesFeed(), name="feed_changes_level"),
+    path("feeds/ics/<str:code>.atom", feeds.IcsChangesFeed(), name="feed_changes_ics"),
     path("standards/", views.browse, name="browse"),
     path("standards/ics/", views.browse_ics, name="browse_ics_root"),
     path("standards/ics/<str:code>/", views.browse_ics, name="browse_ics"),

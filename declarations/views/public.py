@@ -140,6 +140,8 @@ def detail(request, pk):
         row = texts.get(o["number"])
         if row is not None and o["full_text"]:
             o["text_url"] = reverse("declarations:own_text", args=[declaration.pk, row.pk])
+    from supervision.services import public_notices
+
     return render(
         request,
         "declarations/public/detail.html",
@@ -148,6 +150,10 @@ def detail(request, pk):
             "enterprise": declaration.enterprise,
             "content": content,
             "versions": _versions(declaration),
+            # Supervision: closed cases in which a problem was found (监管信息), and
+            # the complaint (举报) form's address.
+            "supervision_notices": list(public_notices(declaration)),
+            "complaint_url": reverse("supervision:complaint", args=[declaration.pk]),
         },
     )
 

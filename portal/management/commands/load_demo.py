@@ -25,6 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_shared=False, verbosity=1, **options):
         self.stdout.write(f"ICS 分类：{load_ics()} 个")
+        # Changes announced earlier whose date has come since: in force, announced.
+        call_command("process_due_changes", verbosity=0)
         files = []
         if not no_shared:
             files += [
