@@ -39,9 +39,41 @@ browser:
 		fi; \
 	fi
 
+# The whole suite on SQLite and, when TEST_DATABASE_URL names a PostgreSQL database
+# (postgres://USER:PASSWORD@HOST:PORT/NAME, a role that may create databases: the
+# suite uses test_NAME), on PostgreSQL at the same time (.ci/run sets one up). Each run
+# has its own uploads, temporary files and screenshots folders; the PostgreSQL run's
+# output follows the SQLite run's, and the target fails if either run fails.
+TEST_DATABASE_URL ?=
+PYTEST_ARGS ?=
+TEST_RUNS := var/test-runs
+# pytest-django prefers DJANGO_SETTINGS_MODULE from the environment (exported above
+# for `make run`) to pytest.ini's: name the test settings explicitly.
+PYTEST := DJANGO_SETTINGS_MODULE=portal.settings.test $(VENV)/bin/pytest
+PG_SKIPPED := PostgreSQL skipped: set TEST_DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:5432/NAME \
+	(a role with CREATEDB) to run the suite on PostgreSQL too; .ci/run, run as root, installs \
+	PostgreSQL from Debian packages and does this.
+
 test: setup browser
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	$(VENV)/bin/pytest
+ifeq ($(strip $(TEST_DATABASE_URL)),)
+	@echo "$(PG_SKIPPED)"
+	$(PYTEST) $(PYTEST_ARGS)
+else
+	@rm -rf $(TEST_RUNS) && mkdir -p $(TEST_RUNS)/sqlite $(TEST_RUNS)/postgresql; \
+	echo "Suite on SQLite (below) and on PostgreSQL at the same time (log: $(TEST_RUNS)/postgresql/pytest.log)"; \
+	DATABASE_URL='$(TEST_DATABASE_URL)' PRIVATE_MEDIA_ROOT=$(CURDIR)/$(TEST_RUNS)/postgresql/private \
+		TEST_ARTIFACTS_DIR=$(CURDIR)/test-artifacts/postgresql \
+		$(PYTEST) --basetemp=$(TEST_RUNS)/postgresql/tmp $(PYTEST_ARGS) \
+		> $(TEST_RUNS)/postgresql/pytest.log 2>&1 & pg=$$!; \
+	env -u DATABASE_URL PRIVATE_MEDIA_ROOT=$(CURDIR)/$(TEST_RUNS)/sqlite/private \
+		$(PYTEST) --basetemp=$(TEST_RUNS)/sqlite/tmp $(PYTEST_ARGS); sqlite=$$?; \
+	wait $$pg; postgresql=$$?; \
+	echo "==================== the same suite on PostgreSQL ===================="; \
+	cat $(TEST_RUNS)/postgresql/pytest.log; \
+	echo "make test: SQLite exit $$sqlite, PostgreSQL exit $$postgresql"; \
+	test $$sqlite -eq 0 && test $$postgresql -eq 0
+endif
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1073,7 +1073,7 @@ class DrawViewSet(ReadOnlyViewSet):
         return DrawCreateView.as_view()
 
     def get_index_view_kwargs(self, **kwargs):
-        return super().get_index_view_kwargs(add_item_label=_("新的抽取"), **kwargs)
+        return super().get_index_view_kwargs(add_item_label=gettext_lazy("新的抽取"), **kwargs)
 
     def extra_urls(self):
         from supervision.reports import DrawResultsReport

@@ -16,6 +16,18 @@ needs_shared = pytest.mark.skipif(
     not (NMPA.exists() and SPORTS.exists()), reason="../shared/data is not beside the project"
 )
 
+#: The database the suite runs on (``DATABASE_URL``): "sqlite" or "postgresql".
+VENDOR = {
+    "django.db.backends.sqlite3": "sqlite",
+    "django.db.backends.postgresql": "postgresql",
+}.get(settings.DATABASES["default"]["ENGINE"], settings.DATABASES["default"]["ENGINE"])
+
+
+def sqlite_only(why: str):
+    """Skip a test of SQLite internals (FTS5, rowids, the SQLite benchmark) elsewhere."""
+    return pytest.mark.skipif(VENDOR != "sqlite", reason=f"SQLite only: {why}")
+
+
 #: The GB 2760 chain and friends, as the domain notes describe them.
 GB2760_CHAIN = [
     {
@@ -127,7 +139,9 @@ def chain_catalogue(db, import_records):
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+#: Where tests leave files to look at (screenshots, rendered reports). `make test` gives
+#: each database's run its own folder, so that two runs at once never share a file.
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR") or settings.BASE_DIR / "test-artifacts")
 
 
 @pytest.fixture(scope="session")

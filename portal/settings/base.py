@@ -150,13 +150,41 @@ WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "txt", "xlsx"]
 
 # Search: the embedded SQLite FTS5 backend by default (search/backends/sqlite_fts.py).
-HAYSTACK_CONNECTIONS = {
-    "default": {"ENGINE": "search.backends.sqlite_fts.FTSEngine", "DATABASE": "default"},
-}
+# Search engine, chosen by how the site runs: Elasticsearch when ELASTICSEARCH_URL is
+# set; otherwise the database's own full-text search (SQLite FTS5, or PostgreSQL
+# tsvector when DATABASE_URL points at PostgreSQL).
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+if ELASTICSEARCH_URL:
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "search.backends.elasticsearch.ElasticsearchEngine",
+            "URL": ELASTICSEARCH_URL,
+            "INDEX_NAME": os.environ.get("ELASTICSEARCH_INDEX", "biaozhunguan"),
+        },
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    HAYSTACK_CONNECTIONS = {
+        "default": {"ENGINE": "search.backends.postgres_fts.PostgresEngine", "DATABASE": "default"},
+    }
+else:
+    HAYSTACK_CONNECTIONS = {
+        "default": {"ENGINE": "search.backends.sqlite_fts.FTSEngine", "DATABASE": "default"},
+    }
 HAYSTACK_SIGNAL_PROCESSOR = "search.signals.CatalogueSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (django-tasks): run at once in the process that enqueues them by
+# default; TASKS_BACKEND=database keeps them in the database for `manage.py db_worker`
+# (django-tasks-db; at scale, docker-compose's worker).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND == "database":
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+#: Index writes through the durable queue (search.indexing): None = when the search
+#: engine is outside the database (Elasticsearch); SEARCH_INDEX_QUEUE=1/0 forces it.
+SEARCH_INDEX_QUEUE = {"1": True, "0": False}.get(os.environ.get("SEARCH_INDEX_QUEUE", ""))
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 #: Uploads stay in memory and stop at this size (portal/uploads.py); each form and

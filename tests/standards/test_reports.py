@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -45,8 +44,8 @@ from standards.validity import (
     MemoryCatalogue,
     check_all,
 )
+from tests.conftest import ARTIFACTS  # test-artifacts/, or a folder per run (make test)
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TODAY = date(2026, 11, 28)
 CREATED = datetime(2026, 11, 28, 6, 30, tzinfo=ZoneInfo("UTC"))
 

@@ -1,0 +1,1 @@
+"""The backend conformance suite: the same behaviour on every search engine."""

@@ -1,0 +1,92 @@
+"""The PostgreSQL dialect of the database search backend.
+
+Its behaviour is the spec of ``test_backend.py`` and the conformance suite, which run on
+PostgreSQL in `make test`'s PostgreSQL run. Here: the exact ``tsvector`` and ``tsquery``
+literals it builds (no database), and on PostgreSQL that the index holds our tokens as
+they are and that a match is served by the GIN index.
+"""
+
+from django.db import connection
+
+import pytest
+
+from search import tokenize
+from search.backends.postgres_fts import (
+    MAX_POSITION,
+    PgQueryPlan,
+    _column,
+    tsquery_expression,
+    tsvector_literal,
+)
+from tests.conftest import VENDOR
+
+postgres_only = pytest.mark.skipif(
+    VENDOR != "postgresql", reason="PostgreSQL only: runs in make test's PostgreSQL run"
+)
+
+
+def test_tsvector_keeps_our_tokens_with_a_weight_per_stream():
+    literal = tsvector_literal(
+        [("A", ["gbt_20004_1_2016", "gbt"]), ("C", ["医疗", "疗器", "器械", "械"]), ("D", ["医疗"])]
+    )
+    # A gap between streams: a phrase never runs from one into the next.
+    assert literal == "'gbt_20004_1_2016':2A 'gbt':3A '医疗':5C,10D '疗器':6C '器械':7C '械':8C"
+
+
+def test_positions_stop_at_postgresqls_limit():
+    literal = tsvector_literal([("D", [f"t{i}" for i in range(MAX_POSITION + 5)])])
+    assert f"'t{MAX_POSITION + 4}':{MAX_POSITION}D" in literal
+    assert tsvector_literal([("D", ["x" * 3000, "ok"])]) == "'ok':2D"
+
+
+def test_queries_as_tsquery_literals():
+    phrase = "('医疗':C <-> '疗器':C <-> '器械':C) | ('医疗':D <-> '疗器':D <-> '器械':D)"
+    q = tokenize.parse_query("医疗器械")
+    # The phrase in one column at a time; whole words only add to the rank.
+    assert tsquery_expression(q) == (
+        f"({phrase}) & ('医疗':B | '器械':B | '医疗器械':B | ({phrase}))"
+    )
+    assert tsquery_expression(q, title_only=True) == "(('医疗':C <-> '疗器':C <-> '器械':C))"
+    assert tsquery_expression(tokenize.parse_query("器")) == "('器':*CD)"
+    assert tsquery_expression(tokenize.parse_query("GB 2760-2014")) == (
+        "('gb_2760_2014':A | 'gb_2760':*A)"
+    )
+    assert tsquery_expression(tokenize.parse_query("42061")) == "('42061':*A | '42061':CD)"
+    assert tsquery_expression(tokenize.parse_query("yy")) == (
+        "('yy':A | 'yy':CD) & ('yy':B | ('yy':A | 'yy':CD))"
+    )
+    assert tsquery_expression(tokenize.parse_query("😀 '; --")) is None
+
+
+def test_title_only_queries_use_the_title_vector():
+    assert _column("('gb_2760_2014':A | 'gb_2760':*A)") == "d.title"
+    assert _column("(('医疗':C <-> '疗器':C))") == "d.title"
+    assert _column("('器':*CD)") == "d.document"
+    assert _column("('医疗':D <-> '疗器':D)") == "d.document"
+
+
+def test_number_query_tiers():
+    plan = PgQueryPlan("GB 2760-2014")
+    assert plan.by_rank
+    assert plan.tiers == [(2, "'gb_2760_2014':A"), (1, "'gb_2760':A")]
+    assert PgQueryPlan("😀").nothing
+
+
+@postgres_only
+@pytest.mark.usefixtures("chain_catalogue")
+def test_index_holds_our_tokens_and_the_gin_index_serves_matches():
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT document::text FROM search_doc WHERE data->>'number' = %s", ["GB 2760-2024"]
+        )
+        document = cur.fetchone()[0]
+        assert "'gb_2760_2024':" in document and "'食品':" in document
+        cur.execute("SET LOCAL enable_seqscan = off")
+        plans = []
+        for column in ("document", "title"):
+            cur.execute(
+                f"EXPLAIN SELECT id FROM search_doc WHERE {column} @@ %s::tsquery",
+                ["'食品':C <-> '品添':C"],
+            )
+            plans.append("\n".join(row[0] for row in cur.fetchall()))
+    assert "search_doc_document" in plans[0] and "search_doc_title" in plans[1]
