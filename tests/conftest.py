@@ -28,6 +28,25 @@ def sqlite_only(why: str):
     return pytest.mark.skipif(VENDOR != "sqlite", reason=f"SQLite only: {why}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _postgresql_test_database_closes(request, django_db_blocker):
+    """On PostgreSQL, end the connections other threads (the live server's) still hold
+    to the test database before it is dropped: otherwise the drop fails ("being
+    accessed by other users") and the database is left behind."""
+    if VENDOR != "postgresql":
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 #: The GB 2760 chain and friends, as the domain notes describe them.
 GB2760_CHAIN = [
     {
