@@ -9,12 +9,7 @@
   checked by its content). Another firm's case is a 404.
 """
 
-import hashlib
-import time
-
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -22,42 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from declarations.models import Declaration
-from declarations.views.account import client_ip, enterprise_required
+from declarations.views.account import allow, client_ip, enterprise_required
 from declarations.views.public import _pdf_response
 from supervision import services
 from supervision.forms import ComplaintForm, ResponseForm
 from supervision.models import Case
-
-#: Complaints accepted per client address (``DECLARATIONS_RATE_LIMITS["complaint"]``
-#: overrides it, in the same "count/unit" form as sign-up's).
-DEFAULT_COMPLAINT_RATE = "5/h"
-
-
-def _rate() -> tuple[int, int]:
-    spec = getattr(settings, "DECLARATIONS_RATE_LIMITS", {}).get(
-        "complaint", DEFAULT_COMPLAINT_RATE
-    )
-    count, _slash, unit = spec.partition("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(unit[:1] or "m", 60)
-    return int(count), seconds
-
-
-def allow_complaint(identity: str) -> bool:
-    """Count one complaint from ``identity``; False once the limit is passed."""
-    limit, seconds = _rate()
-    if not limit:
-        return True
-    window = int(time.time() // seconds)
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    key = f"ratelimit:complaint:{digest}:{window}"
-    if cache.add(key, 1, seconds + 1):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds + 1)
-        count = 1
-    return count <= limit
 
 
 def _public_or_404(pk) -> Declaration:
@@ -77,7 +41,7 @@ def complaint(request, pk):
         if request.POST.get("website"):
             # A bot filled the hidden field: say "received", keep nothing.
             return render(request, "supervision/complaint_done.html", {"declaration": declaration})
-        if not allow_complaint(client_ip(request)):
+        if not allow("complaint", client_ip(request)):
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。"))
             status = 429

@@ -29,9 +29,15 @@ from declarations.forms import ContactForm, MemberForm, RegionSelect, SignupForm
 # -- rate limits -----------------------------------------------------------------------------
 
 
+#: Limits that hold even when settings leave the scope out (public complaints).
+DEFAULT_RATES = {"complaint": "5/h"}
+
+
 def _rate(scope: str) -> tuple[int, int]:
     """(attempts, seconds) allowed for ``scope`` from settings, e.g. ``"5/m"``."""
-    spec = getattr(settings, "DECLARATIONS_RATE_LIMITS", {}).get(scope, "")
+    spec = getattr(settings, "DECLARATIONS_RATE_LIMITS", {}).get(scope) or DEFAULT_RATES.get(
+        scope, ""
+    )
     if not spec:
         return 0, 0
     count, _slash, unit = spec.partition("/")

@@ -206,6 +206,6 @@ LOGIN_REDIRECT_URL = "declarations:mine"
 LOGOUT_REDIRECT_URL = "/"
 #: Attempts allowed per client address (login: per address and user name), counted
 #: in the cache; a blocked attempt gets HTTP 429 with the form and a message.
-DECLARATIONS_RATE_LIMITS = {"signup": "5/m", "login": "10/m"}
+DECLARATIONS_RATE_LIMITS = {"signup": "5/m", "login": "10/m", "complaint": "5/h"}
 
 SITE_TITLE = _("标准馆")
