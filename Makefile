@@ -45,6 +45,7 @@ browser:
 # has its own uploads, temporary files and screenshots folders; the PostgreSQL run's
 # output follows the SQLite run's, and the target fails if either run fails.
 TEST_DATABASE_URL ?=
+export TEST_DATABASE_URL
 PYTEST_ARGS ?=
 TEST_RUNS := var/test-runs
 # pytest-django prefers DJANGO_SETTINGS_MODULE from the environment (exported above
@@ -62,7 +63,7 @@ ifeq ($(strip $(TEST_DATABASE_URL)),)
 else
 	@rm -rf $(TEST_RUNS) && mkdir -p $(TEST_RUNS)/sqlite $(TEST_RUNS)/postgresql; \
 	echo "Suite on SQLite (below) and on PostgreSQL at the same time (log: $(TEST_RUNS)/postgresql/pytest.log)"; \
-	DATABASE_URL='$(TEST_DATABASE_URL)' PRIVATE_MEDIA_ROOT=$(CURDIR)/$(TEST_RUNS)/postgresql/private \
+	DATABASE_URL="$$TEST_DATABASE_URL" PRIVATE_MEDIA_ROOT=$(CURDIR)/$(TEST_RUNS)/postgresql/private \
 		TEST_ARTIFACTS_DIR=$(CURDIR)/test-artifacts/postgresql \
 		$(PYTEST) --basetemp=$(TEST_RUNS)/postgresql/tmp $(PYTEST_ARGS) \
 		> $(TEST_RUNS)/postgresql/pytest.log 2>&1 & pg=$$!; \
