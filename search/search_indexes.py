@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.db.models import Prefetch
+
 from haystack import indexes
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
@@ -45,7 +47,7 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         return Standard
 
     def index_queryset(self, using=None):
-        return Standard.objects.listed().prefetch_related("ics")
+        return Standard.objects.listed().prefetch_related(Prefetch("ics", to_attr="ics_list"))
 
     def read_queryset(self, using=None):
         return Standard.objects.all()
@@ -54,7 +56,7 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
     # queries, not a few per standard.
     def prepare_batch(self, objects):
         self._catalogue = DbCatalogue()
-        self._catalogue.preload(numbers=[o.number for o in objects])
+        self._catalogue.preload(objects=objects)
         self._today = datetime.date.today()
 
     def _status(self, obj):
@@ -103,4 +105,6 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         return "\n".join(filter(None, [obj.scope, obj.category, obj.department]))
 
     def prepare_ics(self, obj):
-        return ics_with_ancestors(c.code for c in obj.ics.all())
+        # ``ics_list``: prefetched by index_queryset (obj.ics.all() costs a queryset).
+        classes = getattr(obj, "ics_list", None)
+        return ics_with_ancestors(c.code for c in (obj.ics.all() if classes is None else classes))

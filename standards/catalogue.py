@@ -48,7 +48,11 @@ def edition_from_model(std: Standard) -> Edition:
 
 
 def _row(std: Standard) -> dict:
-    return {field: getattr(std, field) for field in _FIELDS}
+    row = {field: getattr(std, field) for field in _FIELDS}
+    for field in ("published", "effective", "withdrawn"):
+        if isinstance(row[field], str):  # an instance saved with "2025-01-01", not re-read
+            row[field] = Standard._meta.get_field(field).to_python(row[field])
+    return row
 
 
 def _edition(row: dict, replaced_by: list, replaces: list) -> Edition:
@@ -91,18 +95,26 @@ class DbCatalogue:
         return self._by_series.get(series, [])
 
     # -- loading -----------------------------------------------------------------------
-    def preload(self, numbers: Iterable[str] = (), series: Iterable[str] = ()) -> None:
-        """Fetch editions by number and whole series, then follow their chains."""
-        self._load(numbers=list(numbers), series=list(series))
+    def preload(
+        self,
+        numbers: Iterable[str] = (),
+        series: Iterable[str] = (),
+        objects: Iterable[Standard] = (),
+    ) -> None:
+        """Fetch editions by number and whole series, then follow their chains.
+        ``objects``: standards already in hand, taken as they are instead of fetched."""
+        self._load(numbers=list(numbers), series=list(series), objects=objects)
 
-    def _load(self, numbers=(), series=()) -> None:
+    def _load(self, numbers=(), series=(), objects=()) -> None:
+        rows = [_row(o) for o in objects if o.number not in self._by_number]
+        for r in rows:
+            self._by_number[r["number"]] = None
         numbers = [n for n in dict.fromkeys(numbers) if n not in self._by_number]
         series = [s for s in dict.fromkeys(series) if s not in self._by_series]
         for s in series:
             self._by_series[s] = []
         for n in numbers:
             self._by_number.setdefault(n, None)
-        rows = []
         for chunk in _chunks(numbers):
             rows += Standard.objects.filter(number__in=chunk).values(*_FIELDS)
         for chunk in _chunks(series):

@@ -245,6 +245,10 @@ class PgSearchQuery(FTSSearchQuery):
 class PgSearchBackend(FTSSearchBackend):
     """Writes and searches ``search_doc``/``search_term`` on PostgreSQL."""
 
+    # rebuild_index clears and updates, as haystack does (in batches, not in one
+    # transaction): SQLite's one-transaction rebuild is not inherited.
+    bulk = rebuild = None
+
     # -- writing -----------------------------------------------------------------------
     def update(self, index, iterable, commit=True):
         objects = list(iterable)

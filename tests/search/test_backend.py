@@ -295,3 +295,54 @@ def test_broad_queries_rank_the_statically_best_candidates(monkeypatch):
     # Title matches before matches elsewhere, even among candidates.
     monkeypatch.setattr(backend, "CANDIDATES", 1)
     assert search("滑雪")[0] in {"T/CNGA 30-2021", "GB/T 40924-2021"}
+
+
+def _schema():
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE name LIKE 'search_fts' OR "
+            "(type = 'index' AND tbl_name = 'search_term') ORDER BY name"
+        )
+        return cur.fetchall()
+
+
+@sqlite_only("the one-transaction rebuild is the SQLite backend's")
+def test_rebuild_replaces_the_index_in_one_transaction_with_the_same_schema():
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    before = search("滑雪")
+    schema = _schema()
+    assert {name for name, _sql in schema} >= {"search_fts", "search_term_fvd", "search_term_doc"}
+    with connection.cursor() as cur:  # a stale document the rebuild must drop
+        cur.execute(
+            "UPDATE search_doc SET doc_id = 'standards.standard.999999' WHERE rowid = "
+            "(SELECT MIN(rowid) FROM search_doc)"
+        )
+    result = backend.rebuild(batch_size=3)
+    assert result == {"documents": Standard.objects.listed().count()}
+    assert _schema() == schema
+    assert search("滑雪") == before and "T/CNGA 30-2021" in before
+    assert search("42061")[0] == "GB/T 42061-2022"
+    statuses = {r.number: r.status for r in search_standards("医疗器械 质量管理体系").results}
+    assert statuses["YY/T 0287-2017"] == "superseded"
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM search_doc WHERE doc_id = 'standards.standard.999999'")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT doc) FROM search_term WHERE field = 'level'")
+        assert cur.fetchone() == (result["documents"],) * 2
+
+
+@sqlite_only("the one-transaction rebuild is the SQLite backend's")
+def test_a_failed_rebuild_leaves_the_old_index_as_it_was():
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    before = search("滑雪")
+    schema = _schema()
+    with pytest.raises(RuntimeError), backend.bulk() as add:
+        index = connections["default"].get_unified_index().get_index(Standard)
+        add(index, Standard.objects.filter(number="GB/T 40924-2021"))
+        assert search("滑雪") == ["GB/T 40924-2021"]  # the new index, inside the rebuild
+        raise RuntimeError
+    assert search("滑雪") == before and _schema() == schema

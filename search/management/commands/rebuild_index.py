@@ -1,10 +1,10 @@
-"""haystack's ``rebuild_index``, with no downtime on Elasticsearch.
+"""haystack's ``rebuild_index``, with no downtime where the engine allows it.
 
 haystack rebuilds by ``clear_index`` then ``update_index``: searches find nothing until
-the update ends. A backend that can build a new index beside the one serving and swap
-it in (``search.backends.elasticsearch``: a physical index per build behind an alias)
-does that instead; the others (SQLite FTS5, PostgreSQL) rebuild as haystack does, in
-their own transaction.
+the update ends. A backend with its own ``rebuild`` does better: Elasticsearch builds a
+new physical index behind an alias and swaps it in; SQLite FTS5 rebuilds in one
+transaction that searches see only once it commits. PostgreSQL rebuilds as haystack
+does.
 """
 
 from haystack import connections
@@ -13,13 +13,15 @@ from haystack.management.commands.rebuild_index import Command as HaystackRebuil
 
 class Command(HaystackRebuildIndex):
     help = (
-        "Rebuild the search index: Elasticsearch builds a new index and swaps it in (no "
-        "downtime); the database engines clear and update."
+        "Rebuild the search index: Elasticsearch swaps in a new index, SQLite rebuilds in "
+        "one transaction (no downtime for either); PostgreSQL clears and updates."
     )
 
     def handle(self, **options):
         using = options.get("using") or list(connections.connections_info)
-        swapping = [u for u in using if hasattr(connections[u].get_backend(), "rebuild")]
+        swapping = [
+            u for u in using if callable(getattr(connections[u].get_backend(), "rebuild", None))
+        ]
         verbosity = int(options.get("verbosity", 1))
         for alias in swapping:
             connections[alias].get_backend().rebuild(
