@@ -49,7 +49,7 @@ BULK_CACHE_KIB = 256 * 1024
 #: A text query matching more documents than this ranks only the statically best of
 #: them (see ``_bounded``): broad queries ("管理", one character) cost the same at
 #: 100,000 or 1,000,000 standards.
-CANDIDATES = 2000
+CANDIDATES = 1000
 #: Rowids carry the static rank: ``bucket << RANK_SHIFT | slot << 34 | pk``. FTS5 walks
 #: matches in rowid order, so "ORDER BY rowid DESC LIMIT k" yields the k matches of
 #: highest static rank without looking at the others.
