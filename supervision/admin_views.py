@@ -234,12 +234,12 @@ def _products(declaration) -> str:
 
 def _queue_reasons(declaration) -> str:
     parts = []
-    if declaration.status == Declaration.Status.PUBLISHED and declaration.reviewed_at is None:
-        parts.append(str(REASON_LABELS[services.NEW]))
-    flagged = declaration.flagged_at is not None and (
-        declaration.reviewed_at is None or declaration.reviewed_at < declaration.flagged_at
-    )
-    if flagged:
+    if services.is_new(declaration):
+        if declaration.reviewed_at is None:
+            parts.append(str(REASON_LABELS[services.NEW]))
+        else:
+            parts.append(_("新版本（第 %(n)s 版）") % {"n": declaration.version})
+    if services.is_flagged(declaration):
         parts.append(_("预警：%(reason)s") % {"reason": declaration.flag_reason or "—"})
     if getattr(declaration, "has_open_complaint", False):
         parts.append(str(REASON_LABELS[services.COMPLAINT]))

@@ -66,7 +66,8 @@ def reason_q(reason: str) -> Q:
     """The condition for one reason a declaration is in the queue."""
     published = Q(status=Declaration.Status.PUBLISHED)
     if reason == NEW:
-        return published & Q(reviewed_at__isnull=True)
+        # Never reviewed, or a new version (修订/修改) published since the last review.
+        return published & (Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=F("published_at")))
     if reason == FLAGGED:
         return (
             published
@@ -79,8 +80,9 @@ def reason_q(reason: str) -> Q:
 
 
 def queue(queryset=None):
-    """Declarations awaiting review: published and never reviewed ("new"), flagged since
-    their last review ("flagged"), or with a complaint not yet handled ("complaint")."""
+    """Declarations awaiting review: published and not reviewed since their current
+    version ("new"), flagged since their last review ("flagged"), or with a complaint
+    not yet handled ("complaint")."""
     queryset = Declaration.objects.all() if queryset is None else queryset
     open_count = (
         Complaint.objects.filter(declaration=OuterRef("pk"), status=Complaint.Status.NEW)
@@ -95,16 +97,29 @@ def queue(queryset=None):
     ).filter(reason_q(NEW) | reason_q(FLAGGED) | reason_q(COMPLAINT))
 
 
+def _since_review(declaration, moment) -> bool:
+    return moment is not None and (
+        declaration.reviewed_at is None or declaration.reviewed_at < moment
+    )
+
+
+def is_new(declaration) -> bool:
+    """Published and not reviewed since its current version (``reason_q(NEW)``)."""
+    return declaration.status == Declaration.Status.PUBLISHED and (
+        declaration.reviewed_at is None or _since_review(declaration, declaration.published_at)
+    )
+
+
+def is_flagged(declaration) -> bool:
+    """Published and flagged since its last review (``reason_q(FLAGGED)``)."""
+    return declaration.status == Declaration.Status.PUBLISHED and _since_review(
+        declaration, declaration.flagged_at
+    )
+
+
 def reasons(declaration) -> list[str]:
     """Why ``declaration`` is in the queue (empty: it is not)."""
-    out = []
-    if declaration.status == Declaration.Status.PUBLISHED:
-        if declaration.reviewed_at is None:
-            out.append(NEW)
-        if declaration.flagged_at is not None and (
-            declaration.reviewed_at is None or declaration.reviewed_at < declaration.flagged_at
-        ):
-            out.append(FLAGGED)
+    out = [reason for reason, test in ((NEW, is_new), (FLAGGED, is_flagged)) if test(declaration)]
     if declaration.complaints.filter(status=Complaint.Status.NEW).exists():
         out.append(COMPLAINT)
     return out

@@ -49,6 +49,31 @@ def test_queue_membership_rules(publish, firm_a, firm_b):
     assert reviewed.pk not in in_queue()
 
 
+def test_a_new_version_of_a_reviewed_declaration_is_queued_again(publish, firm_a, reviewer):
+    from supervision.admin_views import _queue_reasons
+
+    from .conftest import payload
+
+    declaration = publish(firm_a, "GB/T 19580-2012")
+    Declaration.objects.filter(pk=declaration.pk).update(reviewed_at=timezone.now())
+    assert declaration.pk not in in_queue()
+    user = firm_a.members.get().user
+    outcome = declaration_services.publish(
+        firm_a,
+        user,
+        payload("GB/T 19580-2012", name="改名后的产品"),
+        declaration=Declaration.objects.get(pk=declaration.pk),
+        change="revise",
+        reason="产品改名",
+    )
+    assert outcome.ok
+    revised = Declaration.objects.get(pk=declaration.pk)
+    assert revised.pk in in_queue() and services.reasons(revised) == ["new"]
+    assert _queue_reasons(revised) == "新版本（第 2 版）"
+    services.record_review(revised, reviewer, "ok")
+    assert declaration.pk not in in_queue()
+
+
 def test_drafts_and_withdrawn_declarations_are_not_queued(publish, firm_a, catalogue):
     user = firm_a.members.get().user
     from .conftest import payload
@@ -66,8 +91,8 @@ def test_queue_lists_filters_and_searches(as_user, reviewer, publish, firm_a, fi
     food = publish(firm_a, "GB 2760-2014")
     device = publish(firm_b, "YY 0055-2018", category="医疗器械", name="光固化机")
     Declaration.objects.filter(pk=device.pk).update(
-        reviewed_at=timezone.now() - datetime.timedelta(days=1),
-        flagged_at=timezone.now(),
+        reviewed_at=timezone.now(),  # reviewed after publication, flagged since
+        flagged_at=timezone.now() + datetime.timedelta(minutes=1),
         flag_reason="YY 0055-2018 将被 YY 0055-2026 代替",
     )
     Complaint.objects.create(declaration=food, text="标签不符")
