@@ -57,7 +57,14 @@ IN_BATCH = 500
 MAX_LISTED = 10
 LIVE = (Declaration.Status.PUBLISHED, Declaration.Status.DRAFT)
 #: Fields of a reference a re-check may change.
-CHECKED_FIELDS = ("verdict", "message", "warnings", "current_number")
+CHECKED_FIELDS = (
+    "verdict",
+    "message",
+    "message_en",
+    "warnings",
+    "warnings_en",
+    "current_number",
+)
 
 
 @dataclass
@@ -438,7 +445,9 @@ def _recheck_chunk(run: _Run, chunk: list[int], citing: dict[int, set[str]]) -> 
         values = (
             checked.verdict,
             checked.message[:500],
+            (checked.message_en or "")[:500],
             list(checked.warnings),
+            list(checked.warnings_en),
             (checked.current or "")[:120],
         )
         changed = any(ref[f] != v for f, v in zip(CHECKED_FIELDS, values, strict=True))

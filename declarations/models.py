@@ -195,7 +195,9 @@ class Reference(models.Model):
     own = models.BooleanField(_("本企业标准"), default=False)
     verdict = models.CharField(_("查新结论"), max_length=20, blank=True, db_index=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
+    message_en = models.CharField(_("说明（英文）"), max_length=500, blank=True)
     warnings = models.JSONField(_("提示"), default=list, blank=True)
+    warnings_en = models.JSONField(_("提示（英文）"), default=list, blank=True)
     current_number = models.CharField(_("现行版本"), max_length=120, blank=True)
     checked_on = models.DateField(_("查新日期"), null=True, blank=True)
 

@@ -538,7 +538,9 @@ def _write_content(declaration, data, references, on, keep_invalid=False):
             own=r.own,
             verdict=r.verdict,
             message=r.message[:500],
+            message_en=(r.message_en or "")[:500],
             warnings=r.warnings,
+            warnings_en=r.warnings_en,
             current_number=(r.current or "")[:120],
             checked_on=on,
         )
@@ -615,7 +617,9 @@ def snapshot(declaration: Declaration) -> dict:
                 "own": r.own,
                 "verdict": r.verdict,
                 "message": r.message,
+                "message_en": r.message_en,
                 "warnings": r.warnings,
+                "warnings_en": r.warnings_en,
                 "current": r.current_number,
                 "checked_on": r.checked_on.isoformat() if r.checked_on else None,
             }

@@ -28,6 +28,17 @@ def sqlite_only(why: str):
     return pytest.mark.skipif(VENDOR != "sqlite", reason=f"SQLite only: {why}")
 
 
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """A request in English (the language switcher) leaves the test thread in English:
+    Django's LocaleMiddleware activates a language and never deactivates it. Every
+    test starts in the site's own language."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _postgresql_test_database_closes(request, django_db_blocker):
     """On PostgreSQL, end the connections other threads (the live server's) still hold

@@ -18,8 +18,8 @@ from django.db.models.functions import Substr
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from declarations import identifiers, regions, services
 from declarations.models import (
@@ -78,7 +78,14 @@ def _content(snap: dict) -> dict:
         for p in snap.get("products", [])
     ]
     references = []
+    english = (get_language() or "").startswith("en")
     for r in snap.get("references", []):
+        if english:  # the check's own English wording, where it was kept
+            r = {
+                **r,
+                "message": r.get("message_en") or r.get("message", ""),
+                "warnings": r.get("warnings_en") or r.get("warnings", []),
+            }
         normalized = r.get("normalized") or ""
         own = bool(r.get("own"))
         current = r.get("current") or ""

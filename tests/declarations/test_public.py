@@ -480,3 +480,24 @@ def test_demo_declarations_are_built_once(db, private_files, settings):
         assert dates == sorted(dates) and dates[-1] <= now
         assert declaration.published_at == dates[-1]
     assert datetime.date(2024, 1, 1) < min(d.first_published_at.date() for d in public)
+
+
+def test_check_messages_are_shown_in_the_readers_language(
+    chain_catalogue, enterprise, firm_user, publish, client
+):
+    from django.utils.html import escape
+
+    declaration = publish(enterprise, firm_user, data("GB 2760-2014", "YY 0055-2018"))
+    stored = {r.input: r for r in declaration.references.all()}
+    superseded, successor = stored["GB 2760-2014"], stored["YY 0055-2018"]
+    assert superseded.message_en and successor.warnings_en  # kept beside the Chinese
+    chinese = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    assert escape(successor.warnings[0]) in chinese
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    assert escape(successor.warnings_en[0]) in english
+    assert escape(successor.warnings[0]) not in english
+    assert escape(superseded.message_en) in english
+    # the version page renders the snapshot, which keeps both languages too
+    version = client.get(f"/declarations/{declaration.pk}/v/1/").content.decode()
+    assert escape(successor.warnings_en[0]) in version
