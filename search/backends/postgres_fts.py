@@ -29,6 +29,7 @@ proportion to the FTS5 bm25 weights) times the static rank; broad queries are ra
 among the ``CANDIDATES`` statically best matches.
 """
 
+import contextlib
 import json
 import re
 
@@ -245,10 +246,6 @@ class PgSearchQuery(FTSSearchQuery):
 class PgSearchBackend(FTSSearchBackend):
     """Writes and searches ``search_doc``/``search_term`` on PostgreSQL."""
 
-    # rebuild_index clears and updates, as haystack does (in batches, not in one
-    # transaction): SQLite's one-transaction rebuild is not inherited.
-    bulk = rebuild = None
-
     # -- writing -----------------------------------------------------------------------
     def update(self, index, iterable, commit=True):
         objects = list(iterable)
@@ -327,6 +324,20 @@ class PgSearchBackend(FTSSearchBackend):
             [list(doc_ids)],
         )
         cur.execute("DELETE FROM search_doc WHERE doc_id = ANY(%s)", [list(doc_ids)])
+
+    @contextlib.contextmanager
+    def bulk(self):
+        """Replace the whole index in one transaction (``rebuild`` is the SQLite
+        backend's): other sessions read the old rows until the commit."""
+        with transaction.atomic(using=self.database):
+            self.clear()
+
+            def add(index, objects):
+                objects = list(objects)
+                self.update(index, objects)
+                return len(objects)
+
+            yield add
 
     def clear(self, models=None, commit=True):
         with transaction.atomic(using=self.database), self.db.cursor() as cur:

@@ -13,7 +13,7 @@ from haystack.query import SearchQuerySet
 
 from search.services import search_standards, suggest
 from standards.models import Standard, Supersession
-from tests.conftest import sqlite_only
+from tests.conftest import VENDOR, sqlite_only
 
 pytestmark = pytest.mark.usefixtures("chain_catalogue")
 
@@ -333,16 +333,16 @@ def test_rebuild_replaces_the_index_in_one_transaction_with_the_same_schema():
         assert cur.fetchone() == (result["documents"],) * 2
 
 
-@sqlite_only("the one-transaction rebuild is the SQLite backend's")
 def test_a_failed_rebuild_leaves_the_old_index_as_it_was():
     from haystack import connections
 
     backend = connections["default"].get_backend()
     before = search("滑雪")
-    schema = _schema()
+    schema = _schema() if VENDOR == "sqlite" else None
     with pytest.raises(RuntimeError), backend.bulk() as add:
         index = connections["default"].get_unified_index().get_index(Standard)
         add(index, Standard.objects.filter(number="GB/T 40924-2021"))
         assert search("滑雪") == ["GB/T 40924-2021"]  # the new index, inside the rebuild
         raise RuntimeError
-    assert search("滑雪") == before and _schema() == schema
+    assert search("滑雪") == before
+    assert schema is None or _schema() == schema

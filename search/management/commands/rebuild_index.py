@@ -1,10 +1,9 @@
-"""haystack's ``rebuild_index``, with no downtime where the engine allows it.
+"""haystack's ``rebuild_index``, with no downtime.
 
 haystack rebuilds by ``clear_index`` then ``update_index``: searches find nothing until
 the update ends. A backend with its own ``rebuild`` does better: Elasticsearch builds a
-new physical index behind an alias and swaps it in; SQLite FTS5 rebuilds in one
-transaction that searches see only once it commits. PostgreSQL rebuilds as haystack
-does.
+new physical index behind an alias and swaps it in; the database engines (SQLite FTS5,
+PostgreSQL) rebuild in one transaction that searches see only once it commits.
 """
 
 from haystack import connections
@@ -13,8 +12,8 @@ from haystack.management.commands.rebuild_index import Command as HaystackRebuil
 
 class Command(HaystackRebuildIndex):
     help = (
-        "Rebuild the search index: Elasticsearch swaps in a new index, SQLite rebuilds in "
-        "one transaction (no downtime for either); PostgreSQL clears and updates."
+        "Rebuild the search index with no downtime: Elasticsearch swaps in a new index, the "
+        "database engines rebuild in one transaction."
     )
 
     def handle(self, **options):
