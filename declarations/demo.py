@@ -5,9 +5,12 @@ demo catalogue (fixtures/demo_standards.jsonl): one citing a superseded standard
 the warning acknowledged, one with an own Q/ standard (indicator table with a 明示
 statement), one with an own standard disclosed as full text (PDF), one revised (two
 versions) and one withdrawn. Everything goes through ``services.publish`` /
-``services.withdraw``, so the rules apply; only the dates are set back afterwards so
-that the history reads like a real one. Safe to run again: a firm is found by its
-统一社会信用代码 and a declaration by its title, nothing is duplicated.
+``services.withdraw``, so the rules apply, each version checked as of its own date; the
+dates are then set back so that the history reads like a real one, and the catalogue
+changes that came after (GB 2760-2014 superseded on 2025-02-08 …) are announced to the
+declarations concerned as they would have been on their day: flagged for the bureau,
+notices for the firms. Safe to run again: a firm is found by its 统一社会信用代码 and a
+declaration by its title, nothing is duplicated.
 """
 
 import datetime
@@ -115,7 +118,7 @@ def _firms() -> list[FirmSpec]:
                         standards=["GB 2760-2024", "GB 2762-2025", "GB 29921-2021"],
                         commitment=True,
                     ),
-                    ["2025-03-18"],
+                    ["2026-09-15"],
                 ),
                 Spec(
                     "橙味果汁饮料",
@@ -307,14 +310,20 @@ def _backdate(declaration: Declaration, dates: list[str]) -> None:
     Declaration.objects.filter(pk=declaration.pk).update(**changes)
 
 
+def _day(spec: Spec, version: int) -> datetime.date:
+    return datetime.date.fromisoformat(spec.dates[min(version, len(spec.dates) - 1)])
+
+
 def _build(firm: Enterprise, user, spec: Spec) -> tuple[Declaration | None, list[str]]:
-    outcome = services.publish(firm, user, spec.data)
+    outcome = services.publish(firm, user, spec.data, on=_day(spec, 0))
     if not outcome.ok:
         return None, [p.message for p in outcome.assessment.errors]
     declaration = outcome.declaration
     if spec.revision:
         change, reason, data = spec.revision
-        outcome = services.publish(firm, user, data, declaration, change=change, reason=reason)
+        outcome = services.publish(
+            firm, user, data, declaration, change=change, reason=reason, on=_day(spec, 1)
+        )
         if not outcome.ok:
             return declaration, [p.message for p in outcome.assessment.errors]
         declaration = outcome.declaration
@@ -340,6 +349,7 @@ def _demo_user(firm: Enterprise, write) -> None:
 def build_declarations(write=print) -> dict:
     """Create what is missing; returns counts of what was created and what failed."""
     created = failed = 0
+    built: list[int] = []
     firms = _firms()
     for i, spec in enumerate(firms):
         with transaction.atomic():
@@ -366,7 +376,73 @@ def build_declarations(write=print) -> dict:
                 write(f"演示声明“{item.title}”未能公开：{'；'.join(errors)}")
             if declaration is not None:
                 created += 1
+                built.append(declaration.pk)
                 reindex(declaration.pk)
     total = Declaration.objects.filter(enterprise__uscc__in=[f.uscc for f in firms]).count()
     write(f"演示企业自我声明：新建 {created} 份，共 {total} 份")
+    if built:
+        with transaction.atomic():
+            outcome = announce_changes_since(built)
+        if outcome.get("flagged"):
+            write(
+                f"公开之后的标准目录变化：预警 {outcome['flagged']} 份声明，"
+                f"通知 {outcome['enterprises']} 家企业"
+            )
     return {"created": created, "failed": failed, "total": total}
+
+
+def announce_changes_since(declaration_ids) -> dict:
+    """Announce, as ``process_due_changes`` would have on their days, every change of
+    a standard cited by ``declaration_ids`` between the day it was checked and today:
+    editions since superseded or withdrawn. Returns what the alerts engine did."""
+    from alerts.reflag import catalogue_changed
+    from declarations.models import Reference
+    from standards import changes as kinds
+    from standards import numbers
+    from standards.catalogue import DbCatalogue
+    from standards.validity import status_on
+
+    since: dict[str, datetime.date] = {}
+    cited = Reference.objects.filter(declaration__in=declaration_ids, own=False)
+    for number, checked_on in cited.exclude(normalized="").values_list("normalized", "checked_on"):
+        if checked_on is not None:
+            since[number] = min(since.get(number, checked_on), checked_on)
+    catalogue, today = DbCatalogue(), timezone.localdate()
+    catalogue.preload(numbers=list(since))
+    found = []
+    for number, day in sorted(since.items()):
+        edition = catalogue.get(number)
+        if edition is None:
+            continue
+        now = status_on(edition, today, catalogue)
+        if now == status_on(edition, day, catalogue):
+            continue
+        replaced_by = tuple(link.number for link in edition.replaced_by)
+        if now == "superseded":
+            starts = [
+                e.effective
+                for e in (catalogue.get(n) for n in replaced_by)
+                if e is not None and e.effective is not None
+            ]
+            partial = bool(edition.replaced_by) and all(
+                link.partial for link in edition.replaced_by
+            )
+            kind = kinds.PARTIALLY_SUPERSEDED if partial else kinds.SUPERSEDED
+            effective_on = min(starts, default=edition.withdrawn)
+        elif now == "withdrawn":
+            kind, effective_on, replaced_by = kinds.WITHDRAWN, edition.withdrawn, ()
+        else:
+            continue
+        parsed = numbers.parse(number)
+        found.append(
+            kinds.StandardChange(
+                number=number,
+                series=parsed.series,
+                kind=kind,
+                effective_on=effective_on,
+                replaced_by=replaced_by,
+                title=edition.title,
+                level=parsed.level,
+            )
+        )
+    return catalogue_changed(found) if found else {}

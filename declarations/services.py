@@ -438,9 +438,12 @@ def publish(
     declaration=None,
     change: str = DeclarationVersion.Change.PUBLISH,
     reason: str = "",
+    on: datetime.date | None = None,
 ) -> Outcome:
-    """Publish a new declaration (or a draft), or a revision/modification of one."""
-    on = datetime.date.today()
+    """Publish a new declaration (or a draft), or a revision/modification of one.
+    ``on``: the day the references are checked as of (today; earlier only to record
+    declarations published elsewhere before, as the demo does)."""
+    on = on or datetime.date.today()
     if declaration is not None and declaration.enterprise_id != enterprise.pk:
         raise PermissionError("declaration of another enterprise")
     if declaration is not None and declaration.status == Declaration.Status.WITHDRAWN:

@@ -471,6 +471,16 @@ def test_demo_declarations_are_built_once(db, private_files, settings):
     assert OwnStandard.objects.exclude(text="").exists()
     user = get_user_model().objects.get(username=DEMO_FIRM_USER)
     assert user.membership.enterprise.declarations.exists()
+    # Each version was checked as of its own date, and the catalogue changes since
+    # (GB 2760-2014 superseded on 2025-02-08) were announced: flagged, firm told.
+    juice = Declaration.objects.get(title="橙味果汁饮料")
+    assert juice.versions.get().published_at.date() == datetime.date(2024, 11, 5)
+    assert juice.flagged_at is not None and "GB 2760-2014" in juice.flag_reason
+    assert juice.references.get(normalized="GB 2760-2014").verdict == "superseded"
+    assert user.notifications.filter(title__contains="GB 2760-2014").exists()
+    cement = Declaration.objects.get(title="通用硅酸盐水泥")
+    assert cement.flagged_at is None
+    assert {r.checked_on for r in cement.references.all()} == {datetime.date(2025, 1, 8)}
     for firm in Enterprise.objects.all():
         assert services.identifiers.clean_uscc(firm.uscc) == firm.uscc
     # dates read like a history: versions in order, all in the past
