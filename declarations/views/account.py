@@ -12,8 +12,10 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -237,6 +239,45 @@ def member_add(request, membership):
     return redirect("declarations:account")
 
 
+@enterprise_required
+def password_change(request, membership):
+    """Change one's own password (the current one is asked for); stays logged in."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("密码已修改"))
+        return redirect("declarations:account")
+    return _password_page(request, form, mine=True)
+
+
+@enterprise_required
+def member_password(request, membership, pk):
+    """The owner sets a new password for a member who forgot theirs."""
+    if not membership.is_owner:
+        raise Http404
+    member = get_object_or_404(membership.enterprise.members.select_related("user"), pk=pk)
+    if member.user == request.user:
+        return redirect("declarations:password_change")
+    form = SetPasswordForm(member.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            _("已为 %(name)s 设置新密码，请告知该同事登录后自行修改。")
+            % {"name": member.user.get_username()},
+        )
+        return redirect("declarations:account")
+    return _password_page(request, form, mine=False, member=member)
+
+
+def _password_page(request, form, **context):
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "declarations/account/password.html", {"form": form, **context}, status=status
+    )
+
+
 @require_POST
 @enterprise_required
 def token_create(request, membership):
@@ -268,6 +309,8 @@ urlpatterns = [
     path("account/", account, name="account"),
     path("account/contact/", contact, name="account_contact"),
     path("account/members/add/", member_add, name="member_add"),
+    path("account/password/", password_change, name="password_change"),
+    path("account/members/<int:pk>/password/", member_password, name="member_password"),
     path("account/tokens/new/", token_create, name="token_create"),
     path("account/tokens/<int:pk>/revoke/", token_revoke, name="token_revoke"),
 ]

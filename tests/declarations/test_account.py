@@ -159,7 +159,7 @@ def test_region_endpoint(client):
 
 def test_signup_rate_limit(client):
     url = reverse("declarations:signup")
-    for _ in range(5):
+    for _ in range(20):
         assert client.post(url, signup_data(uscc="bad")).status_code == 200
     blocked = client.post(url, signup_data())
     assert blocked.status_code == 429
@@ -329,3 +329,76 @@ def test_navigation_follows_login_state(client, firm_user):
     client.force_login(firm_user)
     html = client.get(reverse("standards:check")).content.decode()
     assert "我的声明" in html and "退出" in html and "企业登录" not in html
+
+
+def test_users_change_their_password_and_owners_reset_members(client, enterprise, firm_user):
+    clerk_user = User.objects.create_user("jia_clerk", password="Wq3!clerk-2026")
+    clerk = Membership.objects.create(user=clerk_user, enterprise=enterprise)
+    other_user = User.objects.create_user("yi_owner", password="Wq3!yi-owner-2026")
+    other_firm = Enterprise.objects.create(name="深圳乙电器有限公司", uscc=USCC_B, region="440305")
+    stranger = Membership.objects.create(
+        user=other_user, enterprise=other_firm, role=Membership.Role.OWNER
+    )
+    client.force_login(firm_user)
+    page = client.get(reverse("declarations:account")).content.decode()
+    assert reverse("declarations:password_change") in page
+    assert reverse("declarations:member_password", args=[clerk.pk]) in page
+
+    # one's own password: the current one is required, the session survives
+    url = reverse("declarations:password_change")
+    wrong = client.post(
+        url,
+        {
+            "old_password": "nope",
+            "new_password1": "Nw5!pass-2026-a",
+            "new_password2": "Nw5!pass-2026-a",
+        },
+    )
+    assert wrong.status_code == 400 and "旧密码" in wrong.content.decode()
+    done = client.post(
+        url,
+        {
+            "old_password": "pw-firm-a-123",
+            "new_password1": "Nw5!pass-2026-a",
+            "new_password2": "Nw5!pass-2026-a",
+        },
+    )
+    assert done.status_code == 302
+    assert client.get(reverse("declarations:mine")).status_code == 200  # still logged in
+    firm_user.refresh_from_db()
+    assert firm_user.check_password("Nw5!pass-2026-a")
+
+    # the owner sets a member's password; another firm's member is out of reach
+    reset = reverse("declarations:member_password", args=[clerk.pk])
+    assert (
+        client.post(
+            reset, {"new_password1": "Cl7!reset-2026", "new_password2": "Cl7!reset-2026"}
+        ).status_code
+        == 302
+    )
+    clerk_user.refresh_from_db()
+    assert clerk_user.check_password("Cl7!reset-2026")
+    foreign = reverse("declarations:member_password", args=[stranger.pk])
+    assert client.get(foreign).status_code == 404
+    assert (
+        client.post(
+            foreign, {"new_password1": "Xx9!evil-2026", "new_password2": "Xx9!evil-2026"}
+        ).status_code
+        == 404
+    )
+    other_user.refresh_from_db()
+    assert other_user.check_password("Wq3!yi-owner-2026")
+
+    # a member may change their own password, not reset anyone's
+    member_client = Client()
+    member_client.force_login(clerk_user)
+    owner_membership = enterprise.members.get(user=firm_user)
+    assert (
+        member_client.get(
+            reverse("declarations:member_password", args=[owner_membership.pk])
+        ).status_code
+        == 404
+    )
+    assert member_client.get(reverse("declarations:password_change")).status_code == 200
+    # anonymous: to the login page
+    assert Client().get(url).status_code == 302
