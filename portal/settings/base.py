@@ -148,6 +148,9 @@ WAGTAIL_SITE_NAME = "标准馆"
 # Avatars from the site itself: the public Gravatar service is not reachable from every
 # bureau network, and a broken image is worse than the default avatar.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# No calls from the admin to releases.wagtail.org: bureau intranets have no way out, and
+# upgrades are the operators' business, not a badge for every editor.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "txt", "xlsx"]
@@ -208,7 +211,9 @@ LOGIN_URL = "declarations:login"
 LOGIN_REDIRECT_URL = "declarations:mine"
 LOGOUT_REDIRECT_URL = "/"
 #: Attempts allowed per client address (login: per address and user name), counted
-#: in the cache; a blocked attempt gets HTTP 429 with the form and a message.
-DECLARATIONS_RATE_LIMITS = {"signup": "5/m", "login": "10/m", "complaint": "5/h"}
+#: in the cache; a blocked attempt gets HTTP 429 with the form and a message. Sign-up
+#: counts every submission: 20 a minute leaves room for a person correcting a credit
+#: code or a password several times, not for a script.
+DECLARATIONS_RATE_LIMITS = {"signup": "20/m", "login": "10/m", "complaint": "5/h"}
 
 SITE_TITLE = _("标准馆")
