@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from search.services import FACETS, MAX_PAGE_SIZE, search_standards, suggest
 from standards.models import Level, Status
+from standards.templatetags.standards_tags import STATUS_LABELS
 
 router = Router(tags=["检索"])
 
@@ -56,6 +57,8 @@ class Suggestion(BaseModel):
     number: str
     title: str
     status: str
+    #: The status in the reader's language (现行, 被代替 …), for the suggestion list.
+    status_label: str
     url: str
 
 
@@ -104,7 +107,13 @@ def search(request, params: Query[SearchParams]):
 def suggestions(request, q: str = ""):
     return {
         "results": [
-            {"number": r.number, "title": r.title, "status": r.status, "url": _url(r.number)}
+            {
+                "number": r.number,
+                "title": r.title,
+                "status": r.status,
+                "status_label": str(STATUS_LABELS.get(r.status, r.status)),
+                "url": _url(r.number),
+            }
             for r in suggest(q[:200])
         ]
     }

@@ -47,6 +47,9 @@ def test_long_and_hostile_queries_answer(client):
 def test_suggest(client):
     body = client.get("/api/v1/standards/suggest", {"q": "gb 276"}).json()
     assert body["results"][0]["number"] == "GB 2760-2024"
+    labels = {r["number"]: (r["status"], r["status_label"]) for r in body["results"]}
+    assert labels["GB 2760-2024"] == ("current", "现行")
+    assert labels["GB 2760-2014"] == ("superseded", "被代替")
     assert client.get("/api/v1/standards/suggest").json() == {"results": []}
 
 

@@ -89,6 +89,11 @@
       li.id = list.id + "-" + n;
       li.dataset.number = item.number;
       li.appendChild(el("span", "num", item.number));
+      if (item.status_label) {
+        // The edition's status, so that a superseded one is not picked by mistake.
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "badge badge--" + item.status, item.status_label));
+      }
       li.appendChild(document.createTextNode(" " + item.title));
       li.addEventListener("mousedown", function (e) {
         e.preventDefault();

@@ -28,6 +28,13 @@
         num.className = "num";
         num.textContent = item.number;          // textContent: never HTML from the server
         a.appendChild(num);
+        if (item.status_label) {
+          var badge = document.createElement("span");
+          badge.className = "badge badge--" + item.status;
+          badge.textContent = item.status_label;
+          a.appendChild(document.createTextNode(" "));
+          a.appendChild(badge);
+        }
         a.appendChild(document.createTextNode(" " + item.title));
         li.appendChild(a);
         list.appendChild(li);
