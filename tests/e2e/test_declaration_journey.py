@@ -58,7 +58,7 @@ def test_sign_up_declare_publish_and_revise(
     screenshot("declaration-02-suggestions")
     number.fill("GB 2760-2014")
     row = page.locator("[data-std-row]").first
-    row.locator(".badge--superseded").wait_for()
+    row.locator("[data-verdict-out] .badge--superseded").wait_for()
     assert "已被代替" in row.inner_text() and "GB 2760-2024" in row.inner_text()
     assert "std-row--warning" in row.get_attribute("class")
     ack = page.locator("#ack")
@@ -87,7 +87,11 @@ def test_sign_up_declare_publish_and_revise(
     assert "请确认后再公开" in page.locator("#problems").inner_text()
     assert page.locator("#id_standards-0-number").input_value() == "GB 2760-2014"
     assert page.locator("#id_own-0-ind-0-value").input_value() == "≤ 8.0"
-    assert page.locator("[data-std-row]").first.locator(".badge--superseded").is_visible()
+    assert (
+        page.locator("[data-std-row]")
+        .first.locator("[data-verdict-out] .badge--superseded")
+        .is_visible()
+    )
     screenshot("declaration-04-needs-acknowledgement")
 
     page.get_by_label(re.compile("我已知悉上述执行标准的提示")).check()
@@ -116,7 +120,7 @@ def test_sign_up_declare_publish_and_revise(
     added = page.locator("[data-std-row] input").last
     added.fill("GB/T 19580-2012")
     added.press("Tab")
-    page.locator("[data-std-row]").last.locator(".badge--current").wait_for()
+    page.locator("[data-std-row]").last.locator("[data-verdict-out] .badge--current").wait_for()
     page.get_by_label(re.compile("我已知悉上述执行标准的提示")).check()
     page.get_by_label("变更说明").fill("增加执行的质量管理标准")
     screenshot("declaration-07-revise")
@@ -136,7 +140,9 @@ def test_sign_up_declare_publish_and_revise(
     mobile = phone.new_page()
     mobile.context.add_cookies(page.context.cookies())
     mobile.goto(live_server.url + f"/my/declarations/{declaration.pk}/edit/")
-    mobile.locator("[data-std-row]").first.locator(".badge--superseded").wait_for()
+    mobile.locator("[data-std-row]").first.locator(
+        "[data-verdict-out] .badge--superseded"
+    ).wait_for()
     width = mobile.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     mobile.screenshot(path=str(ARTIFACTS / "declaration-09-phone-form.png"), full_page=True)
