@@ -153,6 +153,10 @@ class ComplaintForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 2000}),
         help_text=_("请说明问题所在，例如产品实际执行的标准与声明不符。最多 2000 字。"),
+        error_messages={
+            "required": _("请填写举报内容：说明哪里与实际不符"),
+            "max_length": _("举报内容最多 2000 字，请精简后再提交"),
+        },
     )
     name = forms.CharField(label=_("姓名（可不填）"), max_length=60, required=False)
     contact = forms.CharField(
