@@ -30,40 +30,29 @@ def register_supervision():
     return Supervision()
 
 
-@hooks.register("register_reports_menu_item")
-def register_declarations_report():
-    return PermissionMenuItem(
-        gettext_lazy("自我声明（按地区和状态）"),
-        reverse(f"{DASHBOARD}:declarations"),
-        name="supervision-declarations",
-        icon_name="table",
-        order=1000,
-        permission=DASHBOARD_PERMISSION,
-    )
+#: The supervision reports in Wagtail's Reports menu: (view, label, icon).
+REPORTS = (
+    ("declarations", gettext_lazy("自我声明（按地区和状态）"), "table"),
+    ("overdue", gettext_lazy("逾期未整改的案件"), "warning"),
+    ("draws", gettext_lazy("双随机抽查记录"), "crosshairs"),
+)
 
 
-@hooks.register("register_reports_menu_item")
-def register_overdue_report():
-    return PermissionMenuItem(
-        gettext_lazy("逾期未整改的案件"),
-        reverse(f"{DASHBOARD}:overdue"),
-        name="supervision-overdue",
-        icon_name="warning",
-        order=1010,
-        permission=DASHBOARD_PERMISSION,
-    )
+def _report_item(position, view, label, icon):
+    @hooks.register("register_reports_menu_item")
+    def register():
+        return PermissionMenuItem(
+            label,
+            reverse(f"{DASHBOARD}:{view}"),
+            name=f"supervision-{view}",
+            icon_name=icon,
+            order=1000 + 10 * position,
+            permission=DASHBOARD_PERMISSION,
+        )
 
 
-@hooks.register("register_reports_menu_item")
-def register_draws_report():
-    return PermissionMenuItem(
-        gettext_lazy("双随机抽查记录"),
-        reverse(f"{DASHBOARD}:draws"),
-        name="supervision-draws",
-        icon_name="crosshairs",
-        order=1020,
-        permission=DASHBOARD_PERMISSION,
-    )
+for _position, _report in enumerate(REPORTS):
+    _report_item(_position, *_report)
 
 
 # -- audit log -------------------------------------------------------------------------------
