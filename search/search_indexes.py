@@ -1,6 +1,7 @@
 """What the search engine knows about each standard (haystack discovers this module)."""
 
 import datetime
+import functools
 
 from django.db.models import Prefetch
 
@@ -20,11 +21,17 @@ STATUS_RANK = {"current": 1.5, "upcoming": 1.3, "superseded": 1.0, "withdrawn": 
 
 def ics_with_ancestors(codes) -> list[str]:
     """``67.220.20`` → ``67``, ``67.220``, ``67.220.20``: a class filter finds sub-classes."""
+    return list(_with_ancestors(tuple(sorted(set(codes)))))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _with_ancestors(codes: tuple[str, ...]) -> tuple[str, ...]:
+    # Standards share their classes: the same few thousand combinations recur.
     out = set()
     for code in codes:
         parts = code.split(".")
         out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 class StandardIndex(indexes.SearchIndex, indexes.Indexable):
@@ -93,6 +100,20 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         for name in FACETED:
             self.prepared_data[f"{name}_exact"] = self.prepared_data[name]
         return self.prepared_data
+
+    def full_prepare(self, obj, with_string_facet=True):
+        # haystack's generic full_prepare copies facet twins (``prepare`` already
+        # did) and drops empty ``null=True`` fields, looping over every field.
+        data = self.prepare(obj)
+        for name in self.nullable:
+            if data[name] is None:
+                del data[name]
+        return data
+
+    @functools.cached_property
+    def nullable(self) -> list[str]:
+        """Fields declared ``null=True`` (facet twins included): left out when empty."""
+        return [name for name, fld in self.fields.items() if fld.null]
 
     def prepare_status(self, obj):
         return self._status(obj)

@@ -94,6 +94,37 @@ def grams(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=200_000)
+def _segment_grams(segment: str) -> str:
+    # "医疗器械" -> "医疗 疗器 器械 械"; titles and scopes repeat their pieces endlessly.
+    if _HAN_RUN.match(segment):
+        out = [segment[i : i + 2] for i in range(len(segment) - 1)]
+        out.append(segment[-1])
+        return " ".join(out)
+    return segment.replace(".", "_")
+
+
+def _gram_text(folded: str) -> str:
+    return " ".join(map(_segment_grams, _SEGMENT.findall(folded)))
+
+
+def gram_text(text: str) -> str:
+    """``" ".join(grams(text))``, faster: what the index stores."""
+    return _gram_text(fold(text))
+
+
+def title_tokens(text: str) -> tuple[str, str]:
+    """``" ".join(words(text))`` and ``" ".join(grams(text))``, text folded once."""
+    folded = fold(text)
+    out = []
+    for segment in _WORD_SPLIT.findall(folded):
+        if _HAN_RUN.match(segment):
+            out.extend(_segment_words(segment))
+        else:
+            out.append(segment)
+    return " ".join(out), _gram_text(folded)
+
+
+@functools.lru_cache(maxsize=200_000)
 def _segment_words(segment: str) -> tuple[str, ...]:
     # Titles repeat their pieces ("医疗器械", "第1部分") endlessly: segment each once.
     return tuple(_jieba().cut_for_search(segment, HMM=False))
@@ -131,8 +162,9 @@ def number_tokens(number: str) -> list[str]:
     parsed = numbers.try_parse(number)
     if parsed is None:
         return [t for t in _key(number).split("_") if t]
-    code = re.sub(r"[^0-9a-z]", "", fold(parsed.code))
-    serial = _key(parsed.serial)
+    code, family = _code_tokens(parsed.code)
+    serial = parsed.serial
+    serial = serial.replace(".", "_") if _PLAIN_SERIAL.match(serial) else _key(serial)
     tokens = [f"{code}_{serial}"]
     if parsed.year:
         tokens.insert(0, f"{code}_{serial}_{parsed.year}")
@@ -141,10 +173,22 @@ def number_tokens(number: str) -> list[str]:
     if root != serial:
         tokens.append(root)
     tokens.append(code)
-    family = re.sub(r"[^0-9a-z]", "", fold(parsed.code.split("/")[0]))
     if family and family != code:
         tokens.append(family)
     return tokens
+
+
+#: A serial that ``_key`` would only change by "." → "_" (digits and dots, as most are).
+_PLAIN_SERIAL = re.compile(r"\d+(?:\.\d+)*$")
+
+
+@functools.lru_cache(maxsize=10_000)
+def _code_tokens(code: str) -> tuple[str, str]:
+    """``GB/T`` → (``gbt``, ``gb``): the code and its family as tokens."""
+    return (
+        re.sub(r"[^0-9a-z]", "", fold(code)),
+        re.sub(r"[^0-9a-z]", "", fold(code.split("/")[0])),
+    )
 
 
 @dataclass

@@ -17,6 +17,7 @@ hold letters, digits, ``_`` and Han characters, always quoted.
 
 import contextlib
 import datetime
+import functools
 import json
 import re
 import zlib
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils.html import escape
 
+import orjson
 from haystack import connections as haystack_connections
 from haystack.backends import BaseEngine, BaseSearchBackend, BaseSearchQuery, log_query
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
@@ -35,6 +37,7 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier, get_model_ct
 
 from search import tokenize
+from search.backends.sqlite_writer import Writer
 
 #: bm25 weights of number, title words, title grams, body grams.
 WEIGHTS = (50.0, 8.0, 10.0, 1.5)
@@ -44,6 +47,8 @@ WORD_COLUMNS = "{title_words}"
 TEXT_TYPES = {"string", "edge_ngram", "ngram"}
 #: Rows written per executemany call when indexing in bulk.
 CHUNK = 2000
+#: FTS5's own default: merge once 4 segments of a level exist (restored after a rebuild).
+AUTOMERGE = 4
 #: Page cache of a rebuild's transaction (KiB).
 BULK_CACHE_KIB = 256 * 1024
 #: A text query matching more documents than this ranks only the statically best of
@@ -57,6 +62,21 @@ RANK_SHIFT = 40
 _LOW_BITS = (1 << 34) - 1
 
 
+def _from_json(table: str, columns: str) -> str:
+    """``INSERT`` of rows given as a JSON array of arrays; a column named ``data``
+    takes its element as JSON text (the stored fields), the others as SQL values."""
+    names = columns.split(", ")
+    values = ", ".join(
+        f"value {'->' if name == 'data' else '->>'} {i}" for i, name in enumerate(names)
+    )
+    return f"INSERT INTO {table} ({columns}) SELECT {values} FROM json_each(?)"
+
+
+_INSERT_DOCS = _from_json("search_doc", "rowid, doc_id, django_ct, django_id, rank, data")
+_INSERT_FTS = _from_json("search_fts", "rowid, number, title_words, title_grams, body_grams")
+_INSERT_TERMS = _from_json("search_term", "doc, field, value")
+
+
 def rank_rowid(rank: float, django_ct: str, django_id: str) -> int:
     """The rowid a document is stored under (collisions are resolved on insert)."""
     bucket = max(0, min(round(rank * 100_000), (1 << 22) - 1))
@@ -64,8 +84,12 @@ def rank_rowid(rank: float, django_ct: str, django_id: str) -> int:
         low = int(django_id) & _LOW_BITS
     except ValueError:
         low = zlib.crc32(django_id.encode()) & _LOW_BITS
-    slot = zlib.crc32(django_ct.encode()) % 64
-    return (bucket << RANK_SHIFT) | (slot << 34) | low
+    return (bucket << RANK_SHIFT) | (_slot(django_ct) << 34) | low
+
+
+@functools.lru_cache(maxsize=256)
+def _slot(django_ct: str) -> int:
+    return zlib.crc32(django_ct.encode()) % 64
 
 
 def _quote(token: str) -> str:
@@ -112,19 +136,35 @@ def fts_expression(query: tokenize.Query, *, title_only: bool = False) -> str | 
     return " AND ".join(f"({p})" for p in parts)
 
 
+#: Values that stand for several terms (a multi-valued field).
+_MANY = (list, tuple, set)
+
+
 def _term_value(value) -> str:
     """Filter/facet values as sortable text: dates ISO, integers zero-padded."""
+    convert = _TERM_TEXT.get(type(value))
+    if convert is not None:
+        return convert(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return f"{value:+021d}"
     if isinstance(value, float):
         return f"{value:+032.10f}"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+#: The common types, looked up by exact type (indexing converts millions of values).
+_TERM_TEXT = {
+    str: str,
+    bool: lambda value: "true" if value else "false",
+    int: lambda value: f"{value:+021d}",
+    float: lambda value: f"{value:+032.10f}",
+    datetime.date: datetime.date.isoformat,
+    datetime.datetime: datetime.datetime.isoformat,
+}
 
 
 def _from_term(value: str):
@@ -133,6 +173,35 @@ def _from_term(value: str):
     if re.fullmatch(r"[+-]\d+\.\d{10}", value):
         return float(value)
     return value
+
+
+def _begin_rebuild(cur) -> dict:
+    """Empty the index tables for a rebuild; returns the schema to restore."""
+    # Uncommitted pages stay in the page cache, which by default holds 2 MB.
+    cur.execute("PRAGMA cache_size")
+    cache_size = cur.fetchone()[0]
+    cur.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    cur.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
+        "(name = 'search_fts' OR (type = 'index' AND tbl_name = 'search_term'))"
+    )
+    schema = {name: (kind, sql) for kind, name, sql in cur.fetchall()}
+    for name, (kind, _sql) in schema.items():
+        cur.execute(f'DROP {kind.upper()} "{name}"')
+    cur.execute("DELETE FROM search_term")
+    cur.execute("DELETE FROM search_doc")
+    cur.execute(schema["search_fts"][1])
+    cur.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)")
+    return {"objects": schema, "cache_size": cache_size}
+
+
+def _end_rebuild(cur, schema: dict) -> None:
+    for kind, sql in schema["objects"].values():
+        if kind == "index":
+            cur.execute(sql)
+    cur.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+    cur.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', ?)", [AUTOMERGE])
+    cur.execute(f"PRAGMA cache_size = {int(schema['cache_size'])}")
 
 
 class FTSSearchBackend(BaseSearchBackend):
@@ -178,31 +247,27 @@ class FTSSearchBackend(BaseSearchBackend):
             )
             title = " ".join(str(data.get(f) or "") for f in layout["title"])
             body = " ".join(str(data.get(f) or "") for f in layout["body"])
-            stored = {f: data.get(f) for f in layout["stored"]}
             docs.append(
                 (
                     data[ID],
                     data[DJANGO_CT],
                     str(data[DJANGO_ID]),
                     float(data.get("rank") or 1.0),
-                    json.dumps(stored, ensure_ascii=False, default=str),
+                    # Stored fields: serialized with the batch (see _insert).
+                    {f: data.get(f) for f in layout["stored"]},
                 )
             )
             # Body text is matched by its grams only: jieba words rank titles and
             # find related standards; segmenting long scopes would only cost time.
-            fts.append(
-                (
-                    number,
-                    " ".join(tokenize.words(title)),
-                    " ".join(tokenize.grams(title)),
-                    " ".join(tokenize.grams(body)),
-                )
-            )
+            title_words, title_grams = tokenize.title_tokens(title)
+            fts.append((number, title_words, title_grams, tokenize.gram_text(body)))
             doc_terms = []
             for f in layout["terms"]:
                 value = data.get(f)
-                values = value if isinstance(value, list | tuple | set) else [value]
-                doc_terms += [(f, _term_value(v)) for v in values if v not in (None, "")]
+                if isinstance(value, _MANY):
+                    doc_terms += [(f, _term_value(v)) for v in value if v not in (None, "")]
+                elif value is not None and value != "":
+                    doc_terms.append((f, _term_value(value)))
             terms.append(doc_terms)
         return docs, fts, terms
 
@@ -217,26 +282,20 @@ class FTSSearchBackend(BaseSearchBackend):
 
     @staticmethod
     def _insert(cur, rowids, docs, fts, terms):
-        for start in range(0, len(docs), CHUNK):
-            end = start + CHUNK
-            cur.executemany(
-                "INSERT INTO search_doc (rowid, doc_id, django_ct, django_id, rank, data) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                [(r, *d) for r, d in zip(rowids[start:end], docs[start:end], strict=True)],
-            )
-            cur.executemany(
-                "INSERT INTO search_fts (rowid, number, title_words, title_grams, body_grams)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                [(r, *row) for r, row in zip(rowids[start:end], fts[start:end], strict=True)],
-            )
-            cur.executemany(
-                "INSERT INTO search_term (doc, field, value) VALUES (%s, %s, %s)",
-                [
-                    (r, f, v)
-                    for r, ts in zip(rowids[start:end], terms[start:end], strict=True)
-                    for f, v in ts
-                ],
-            )
+        """Write rows to the three tables: one statement per table and chunk, the rows
+        passed as one JSON array (``json_each``), so that SQLite does a chunk's work in
+        one call without the GIL (row-by-row ``executemany`` takes it back per row)."""
+        # FTS5 keeps new terms in memory only while rowids ascend: a smaller rowid
+        # flushes them to a new segment. In rowid order, a batch is one segment.
+        order = sorted(range(len(rowids)), key=rowids.__getitem__)
+        for start in range(0, len(order), CHUNK):
+            chunk = order[start : start + CHUNK]
+            for sql, rows in (
+                (_INSERT_DOCS, [(rowids[i], *docs[i]) for i in chunk]),
+                (_INSERT_FTS, [(rowids[i], *fts[i]) for i in chunk]),
+                (_INSERT_TERMS, [(rowids[i], f, v) for i in chunk for f, v in terms[i]]),
+            ):
+                cur.execute(sql, [orjson.dumps(rows, default=str).decode()])
 
     def _free_rowids(self, cur, docs, taken=None) -> list[int]:
         """Rank-ordered rowids for new documents, stepping down past any taken one.
@@ -273,40 +332,25 @@ class FTSSearchBackend(BaseSearchBackend):
         Searches go on reading the old index until the commit (SQLite readers keep
         their snapshot), and a failure leaves the old index as it was. Inside, the
         tables are emptied by re-creating them from their own ``CREATE`` statements
-        (the migrations stay the one definition of the schema), the filter indexes
-        are built once at the end instead of row by row, and the FTS5 segments are
-        merged into one (``optimize``), which is also what queries read best."""
-        with transaction.atomic(using=self.database), self.db.cursor() as cur:
-            # Uncommitted pages stay in the page cache, which by default holds 2 MB.
-            cur.execute("PRAGMA cache_size")
-            cache_size = cur.fetchone()[0]
-            cur.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-            cur.execute(
-                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-                "(name = 'search_fts' OR (type = 'index' AND tbl_name = 'search_term'))"
-            )
-            schema = {name: (kind, sql) for kind, name, sql in cur.fetchall()}
-            for name, (kind, _sql) in schema.items():
-                cur.execute(f'DROP {kind.upper()} "{name}"')
-            cur.execute("DELETE FROM search_term")
-            cur.execute("DELETE FROM search_doc")
-            cur.execute(schema["search_fts"][1])
-            taken = set()
+        (the migrations stay the one definition of the schema), FTS5 merges nothing
+        while writing, the filter indexes are built once at the end instead of row by
+        row, and the segments are merged into one (``optimize``), which is also what
+        queries read best. ``add`` prepares a batch's rows in the calling thread while
+        the writer thread (``sqlite_writer``) inserts the previous one."""
+        taken = set()
+        with Writer(self.db).session() as writer:
+            schema = writer.call(_begin_rebuild)
 
             def add(index, objects):
                 objects = list(objects)
                 if objects:
                     docs, fts, terms = self._rows(index, objects)
-                    self._insert(cur, self._free_rowids(cur, docs, taken), docs, fts, terms)
+                    rowids = self._free_rowids(None, docs, taken)
+                    writer.submit(self._insert, rowids, docs, fts, terms)
                 return len(objects)
 
             yield add
-            for kind, sql in schema.values():
-                if kind == "index":
-                    cur.execute(sql)
-            cur.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
-        with self.db.cursor() as cur:
-            cur.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            writer.call(_end_rebuild, schema)
 
     def rebuild(self, batch_size: int | None = None, log=None) -> dict:
         """Index every object of every search index anew, in one transaction (see

@@ -346,3 +346,15 @@ def test_a_failed_rebuild_leaves_the_old_index_as_it_was():
         raise RuntimeError
     assert search("滑雪") == before
     assert schema is None or _schema() == schema
+
+
+def test_fast_full_prepare_gives_what_haystacks_generic_full_prepare_gives():
+    from haystack import connections
+    from haystack.indexes import SearchIndex
+
+    index = connections["default"].get_unified_index().get_index(Standard)
+    standards = list(Standard.objects.listed().prefetch_related("ics"))
+    assert any(s.year is None or s.effective is None for s in standards)
+    for standard in standards:
+        index.prepare_batch([standard])
+        assert index.full_prepare(standard) == SearchIndex.full_prepare(index, standard)

@@ -1,0 +1,98 @@
+"""The connection a rebuild of the SQLite index writes through, in a thread of its own.
+
+A rebuild spends its time in two places: preparing documents in Python (jieba,
+bigrams, JSON) and SQLite inserting them (FTS5 tokenizing, merging, B-trees). sqlite3
+releases the GIL while a statement runs, so the two overlap when the statements run
+in another thread — but only if the thread that prepares does not need the same
+connection meanwhile (it reads the catalogue: statuses, batches), since a connection
+runs one statement at a time. So the writer has a connection of its own and its own
+transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), opened with the Django connection's
+parameters (pragmas, WAL, busy timeout).
+
+Inside a transaction already open on the Django connection (a caller's
+``atomic()``, tests), a second connection could not see that transaction's rows and
+would wait for its lock: the writer then runs each statement at once, in the calling
+thread, on the Django connection and in the caller's transaction (correct, without the
+overlap).
+
+Work is submitted in order and runs in order; ``call`` waits for its result; at most
+``MAX_PENDING`` submissions wait, so memory stays a few batches whatever the size.
+"""
+
+import concurrent.futures
+import contextlib
+
+from django.db import transaction
+
+MAX_PENDING = 2
+
+
+class Writer:
+    def __init__(self, db):
+        self.db = db
+        self.pending: list[concurrent.futures.Future] = []
+        self.pool = None
+        self.connection = None
+        self.own = False
+
+    def submit(self, fn, *args) -> concurrent.futures.Future:
+        """Run ``fn(cursor, *args)`` in the writer thread, after what came before."""
+        if not self.own:
+            future = concurrent.futures.Future()
+            future.set_result(self._run(fn, *args))
+            return future
+        while len(self.pending) >= MAX_PENDING:
+            self.pending.pop(0).result()
+        future = self.pool.submit(self._run, fn, *args)
+        self.pending.append(future)
+        return future
+
+    def call(self, fn, *args):
+        """Like ``submit``, and wait for the result."""
+        return self.submit(fn, *args).result()
+
+    def _run(self, fn, *args):
+        cursor = self.connection.cursor()
+        try:
+            return fn(cursor, *args)
+        finally:
+            cursor.close()
+
+    def _drain(self) -> None:
+        concurrent.futures.wait(self.pending)
+        for future in self.pending:
+            future.result()
+        self.pending.clear()
+
+    @contextlib.contextmanager
+    def session(self):
+        """One transaction, committed when the block ends without error (after every
+        submission has run), rolled back otherwise."""
+        shared = self.db.in_atomic_block or self.db.is_in_memory_db()
+        with contextlib.ExitStack() as stack:
+            self.pool = stack.enter_context(
+                concurrent.futures.ThreadPoolExecutor(1, "search-index-writer")
+            )
+            if shared:
+                stack.enter_context(transaction.atomic(using=self.db.alias))
+                self.db.ensure_connection()
+                self.connection = self.db.connection
+            else:
+                self.db.ensure_connection()
+                self.connection = self.db.get_new_connection(self.db.get_connection_params())
+                self.connection.isolation_level = None  # transactions are ours
+                stack.callback(self.connection.close)
+                self.own = True
+                self.call(lambda cur: cur.execute("BEGIN IMMEDIATE"))
+            try:
+                yield self
+                self._drain()
+            except BaseException:
+                # The transaction may end only once the writer is idle.
+                concurrent.futures.wait(self.pending)
+                self.pending.clear()
+                if self.own and self.connection.in_transaction:
+                    self.call(lambda cur: cur.execute("ROLLBACK"))
+                raise
+            if self.own:
+                self.call(lambda cur: cur.execute("COMMIT"))
