@@ -8,3 +8,10 @@ class StandardNumberField(indexes.CharField):
     that any written form finds it, and ranked above every text match."""
 
     field_type = "standard_number"
+
+
+class SortKeyField(indexes.CharField):
+    """A value results are sorted by: a filter/sort term in every backend, never text
+    (``CharField`` would be tokenized as words)."""
+
+    field_type = "sort_key"

@@ -2,13 +2,12 @@
 
 import datetime
 import functools
-
-from django.db.models import Prefetch
+import re
 
 from haystack import indexes
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
-from search.fields import StandardNumberField
+from search.fields import SortKeyField, StandardNumberField
 from standards.catalogue import DbCatalogue
 from standards.models import Standard
 from standards.validity import status_on
@@ -17,6 +16,28 @@ CT = "standards.standard"
 FACETED = ("level", "status", "ics", "department", "year")
 #: Static rank factors: the edition in force before others of the same series.
 STATUS_RANK = {"current": 1.5, "upcoming": 1.3, "superseded": 1.0, "withdrawn": 0.9}
+
+
+def ics_codes(pks) -> dict[int, list[str]]:
+    """The ICS codes of each standard in ``pks`` (a few queries, no model instances)."""
+    out = {pk: [] for pk in pks}
+    through = Standard.ics.through
+    for start in range(0, len(pks), 900):
+        rows = through.objects.filter(standard_id__in=pks[start : start + 900]).values_list(
+            "standard_id", "icsclass__code"
+        )
+        for pk, code in rows:
+            out[pk].append(code)
+    return out
+
+
+def number_sort_key(number: str) -> str:
+    """``GB 2760-2014`` → ``GB 0000002760-0000002014``: sorted as text, numbers come in
+    numeric order (GB 2760 before GB 10000, part 2 before part 10)."""
+    return _DIGITS.sub(lambda m: m.group().zfill(10), number or "")
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def ics_with_ancestors(codes) -> list[str]:
@@ -37,6 +58,7 @@ def _with_ancestors(codes: tuple[str, ...]) -> tuple[str, ...]:
 class StandardIndex(indexes.SearchIndex, indexes.Indexable):
     text = indexes.CharField(document=True)
     number = StandardNumberField(model_attr="number", boost=10)
+    number_sort = SortKeyField(stored=False)
     title = indexes.CharField(model_attr="title", boost=3)
     title_en = indexes.CharField(model_attr="title_en", boost=2)
     level = indexes.CharField(model_attr="level", faceted=True)
@@ -54,17 +76,20 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         return Standard
 
     def index_queryset(self, using=None):
-        return Standard.objects.listed().prefetch_related(Prefetch("ics", to_attr="ics_list"))
+        # ICS classes are read per batch (prepare_batch): prefetching them would build
+        # a model instance per class and standard, most of the time a batch takes.
+        return Standard.objects.listed()
 
     def read_queryset(self, using=None):
         return Standard.objects.all()
 
     # One catalogue per batch: the status of every standard in a batch costs a few
-    # queries, not a few per standard.
+    # queries, not a few per standard; so do their ICS classes.
     def prepare_batch(self, objects):
         self._catalogue = DbCatalogue()
         self._catalogue.preload(objects=objects)
         self._today = datetime.date.today()
+        self._ics = ics_codes([obj.pk for obj in objects])
 
     def _status(self, obj):
         catalogue = getattr(self, "_catalogue", None) or DbCatalogue()
@@ -84,6 +109,7 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
             DJANGO_ID: str(obj.pk),
             "text": self.prepare_text(obj),
             "number": obj.number,
+            "number_sort": number_sort_key(obj.number),
             "title": obj.title,
             "title_en": obj.title_en,
             "level": obj.level,
@@ -115,6 +141,9 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         """Fields declared ``null=True`` (facet twins included): left out when empty."""
         return [name for name, fld in self.fields.items() if fld.null]
 
+    def prepare_number_sort(self, obj):
+        return number_sort_key(obj.number)
+
     def prepare_status(self, obj):
         return self._status(obj)
 
@@ -126,6 +155,7 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         return "\n".join(filter(None, [obj.scope, obj.category, obj.department]))
 
     def prepare_ics(self, obj):
-        # ``ics_list``: prefetched by index_queryset (obj.ics.all() costs a queryset).
-        classes = getattr(obj, "ics_list", None)
-        return ics_with_ancestors(c.code for c in (obj.ics.all() if classes is None else classes))
+        codes = getattr(self, "_ics", {}).get(obj.pk)
+        if codes is None:  # not in the batch prepared last
+            codes = obj.ics.values_list("code", flat=True)
+        return ics_with_ancestors(codes)

@@ -13,7 +13,7 @@ SORTS = {
     "relevance": None,
     "newest": ["-effective", "-published"],
     "oldest": ["effective", "published"],
-    "number": ["series"],
+    "number": ["number_sort"],
 }
 MAX_PAGE_SIZE = 100
 

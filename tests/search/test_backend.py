@@ -4,6 +4,7 @@ Real SQLite, real jieba, real index tables in the test database.
 """
 
 import io
+import re
 
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -11,6 +12,7 @@ from django.db import connection, transaction
 import pytest
 from haystack.query import SearchQuerySet
 
+from search import search_indexes
 from search.services import search_standards, suggest
 from standards.models import Standard, Supersession
 from tests.conftest import VENDOR, sqlite_only
@@ -138,6 +140,25 @@ def test_sorting():
     assert found[0] == "GB 2760-1996" and found[-1] == "GB 2760-2024"
     found = search("GB 2760", sort="newest")
     assert found[0] == "GB 2760-2024"
+
+
+def test_sorting_by_number_puts_numbers_in_numeric_order():
+    everything = search("", sort="number")
+    assert len(everything) == Standard.objects.listed().count()
+    assert everything == sorted(everything, key=search_indexes.number_sort_key)
+    # GB/T 20004 before GB/T 40924 before GB/T 42061; parts and editions in order.
+    gbt = [n for n in everything if n.startswith("GB/T ")]
+    assert gbt == sorted(gbt, key=lambda n: [int(x) for x in re.findall(r"\d+", n)])
+    assert search("GB 2760", sort="number")[0] == "GB 2760-1996"
+
+
+def test_number_sort_key():
+    key = search_indexes.number_sort_key
+    assert key("GB 2760-2014") < key("GB 10000-1988")
+    assert key("GB/T 20004.1-2016") < key("GB/T 20004.2-2016") < key("GB/T 20004.10-2016")
+    assert key("GB 2760-2014") < key("GB 2760.1-2014")
+    assert key("DB2/T 1-2020") < key("DB11/T 1-2020")
+    assert key("") == ""
 
 
 def test_highlighting_is_escaped_and_marks_the_query():
