@@ -255,7 +255,7 @@ _MESSAGES = {
     "bad_serial": "标准顺序号“{serial}”应为数字，部分号用圆点分隔",
     "serial_too_long": "标准顺序号“{serial}”过长",
     "bad_year": "年代号“{year}”应为四位数字",
-    "year_out_of_range": "年代号{year}不在{min}—{max}年之间",
+    "year_out_of_range": "年代号“{year}”不在 {min}—{max} 年之间，请核对编号中的年份",
     "trailing_text": "编号后有无法识别的内容“{tail}”",
     "bad_format": "标准编号格式不正确",
 }

@@ -56,6 +56,17 @@ def test_sign_up_declare_publish_and_revise(
     suggestions.locator("li").first.wait_for()
     assert "GB 2760" in suggestions.inner_text()
     screenshot("declaration-02-suggestions")
+    # A number typed half way is not judged "malformed" while it is being typed, only
+    # once the field is left.
+    partial = page.locator("#id_standards-1-number")
+    partial.press_sequentially("GB 27", delay=40)
+    page.wait_for_timeout(1200)
+    partial_row = page.locator("[data-std-row]").nth(1)
+    assert partial_row.locator(".badge--malformed").count() == 0
+    partial.press("Tab")
+    partial_row.locator("[data-verdict-out] .badge--malformed").wait_for()
+    partial.fill("")
+    partial.dispatch_event("input")
     number.fill("GB 2760-2014")
     row = page.locator("[data-std-row]").first
     row.locator("[data-verdict-out] .badge--superseded").wait_for()

@@ -396,7 +396,7 @@ def test_error_messages():
         "GB": "缺少标准顺序号",
         "2760-2014": "缺少标准代号",
         "XX 123-2020": "无法识别的标准代号“XX”",
-        "GB 2760-2099": f"年代号2099不在{MIN_YEAR}—{MAX_YEAR}年之间",
+        "GB 2760-2099": f"年代号“2099”不在 {MIN_YEAR}—{MAX_YEAR} 年之间，请核对编号中的年份",
     }
     for text, message in cases.items():
         with pytest.raises(NumberError, match=re.escape(message)):

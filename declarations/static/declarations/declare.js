@@ -167,7 +167,9 @@
     setState(row, "own");
   }
 
-  function check(input) {
+  // typing: a check started by a pause in typing. A number typed half way ("GB 27")
+  // is not a number yet: its "malformed" verdict waits until the field is left.
+  function check(input, typing) {
     clearTimeout(input._checkTimer);
     var value = input.value.trim();
     var row = input.closest("[data-std-row]");
@@ -191,8 +193,14 @@
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (data) {
         if (input.value.trim() !== value) return;
+        var result = data.results[0];
+        if (typing && result.verdict === "malformed" && document.activeElement === input) {
+          out.innerHTML = "";
+          setState(row, null);
+          return;
+        }
         input._checked = value;
-        showVerdict(input, data.results[0]);
+        showVerdict(input, result);
       })
       .catch(function (e) {
         if (e && e.name === "AbortError") return;
@@ -205,7 +213,7 @@
   function scheduleCheck(input) {
     clearTimeout(input._checkTimer);
     input._checked = null;
-    input._checkTimer = setTimeout(function () { check(input); }, 450);
+    input._checkTimer = setTimeout(function () { check(input, true); }, 450);
   }
 
   // -- acknowledgement -----------------------------------------------------------------------
