@@ -56,10 +56,10 @@ def test_sign_up_declare_publish_and_revise(
     suggestions.locator("li").first.wait_for()
     assert "GB 2760" in suggestions.inner_text()
     screenshot("declaration-02-suggestions")
-    # A number typed half way is not judged "malformed" while it is being typed, only
-    # once the field is left.
+    # A number typed half way ("GB/T", no serial yet) is not judged "malformed" while it
+    # is being typed, only once the field is left.
     partial = page.locator("#id_standards-1-number")
-    partial.press_sequentially("GB 27", delay=40)
+    partial.press_sequentially("GB/T", delay=40)
     page.wait_for_timeout(1200)
     partial_row = page.locator("[data-std-row]").nth(1)
     assert partial_row.locator(".badge--malformed").count() == 0
