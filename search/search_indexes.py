@@ -18,12 +18,13 @@ FACETED = ("level", "status", "ics", "department", "year")
 STATUS_RANK = {"current": 1.5, "upcoming": 1.3, "superseded": 1.0, "withdrawn": 0.9}
 
 
-def ics_codes(pks) -> dict[int, list[str]]:
-    """The ICS codes of each standard in ``pks`` (a few queries, no model instances)."""
+def ics_codes(pks, using=None) -> dict[int, list[str]]:
+    """The ICS codes of each standard in ``pks`` (a few queries, no model instances),
+    read from the database the standards came from."""
     out = {pk: [] for pk in pks}
-    through = Standard.ics.through
+    links = Standard.ics.through.objects.using(using) if using else Standard.ics.through.objects
     for start in range(0, len(pks), 900):
-        rows = through.objects.filter(standard_id__in=pks[start : start + 900]).values_list(
+        rows = links.filter(standard_id__in=pks[start : start + 900]).values_list(
             "standard_id", "icsclass__code"
         )
         for pk, code in rows:
@@ -89,7 +90,8 @@ class StandardIndex(indexes.SearchIndex, indexes.Indexable):
         self._catalogue = DbCatalogue()
         self._catalogue.preload(objects=objects)
         self._today = datetime.date.today()
-        self._ics = ics_codes([obj.pk for obj in objects])
+        using = objects[0]._state.db if objects else None
+        self._ics = ics_codes([obj.pk for obj in objects], using=using)
 
     def _status(self, obj):
         catalogue = getattr(self, "_catalogue", None) or DbCatalogue()

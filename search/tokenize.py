@@ -179,7 +179,7 @@ def number_tokens(number: str) -> list[str]:
 
 
 #: A serial that ``_key`` would only change by "." → "_" (digits and dots, as most are).
-_PLAIN_SERIAL = re.compile(r"\d+(?:\.\d+)*$")
+_PLAIN_SERIAL = re.compile(r"[0-9]+(?:\.[0-9]+)*$")
 
 
 @functools.lru_cache(maxsize=10_000)

@@ -45,7 +45,7 @@ TITLE_COLUMNS = "{number title_words title_grams}"
 GRAM_COLUMNS = "{title_grams body_grams}"
 WORD_COLUMNS = "{title_words}"
 TEXT_TYPES = {"string", "edge_ngram", "ngram"}
-#: Rows written per executemany call when indexing in bulk.
+#: Rows per INSERT statement (one JSON array per table) when writing a batch.
 CHUNK = 2000
 #: FTS5's own default: merge once 4 segments of a level exist (restored after a rebuild).
 AUTOMERGE = 4
@@ -63,13 +63,11 @@ _LOW_BITS = (1 << 34) - 1
 
 
 def _from_json(table: str, columns: str) -> str:
-    """``INSERT`` of rows given as a JSON array of arrays; a column named ``data``
-    takes its element as JSON text (the stored fields), the others as SQL values."""
+    """``INSERT`` of rows given as a JSON array of arrays (``json_extract`` gives SQL
+    values, and a stored-fields object as JSON text)."""
     names = columns.split(", ")
-    values = ", ".join(
-        f"value {'->' if name == 'data' else '->>'} {i}" for i, name in enumerate(names)
-    )
-    return f"INSERT INTO {table} ({columns}) SELECT {values} FROM json_each(?)"
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
+    return f"INSERT INTO {table} ({columns}) SELECT {values} FROM json_each(%s)"
 
 
 _INSERT_DOCS = _from_json("search_doc", "rowid, doc_id, django_ct, django_id, rank, data")
@@ -153,12 +151,13 @@ def _term_value(value) -> str:
         return f"{value:+032.10f}"
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value)
+    return str(value).replace("\x00", "")
 
 
 #: The common types, looked up by exact type (indexing converts millions of values).
+#: NUL never means anything in a value, and SQLite's JSON functions end a text there.
 _TERM_TEXT = {
-    str: str,
+    str: lambda value: value.replace("\x00", ""),
     bool: lambda value: "true" if value else "false",
     int: lambda value: f"{value:+021d}",
     float: lambda value: f"{value:+032.10f}",
@@ -200,7 +199,7 @@ def _end_rebuild(cur, schema: dict) -> None:
         if kind == "index":
             cur.execute(sql)
     cur.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
-    cur.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', ?)", [AUTOMERGE])
+    cur.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', %s)", [AUTOMERGE])
     cur.execute(f"PRAGMA cache_size = {int(schema['cache_size'])}")
 
 

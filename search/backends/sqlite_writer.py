@@ -9,11 +9,11 @@ runs one statement at a time. So the writer has a connection of its own and its 
 transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), opened with the Django connection's
 parameters (pragmas, WAL, busy timeout).
 
-Inside a transaction already open on the Django connection (a caller's
-``atomic()``, tests), a second connection could not see that transaction's rows and
-would wait for its lock: the writer then runs each statement at once, in the calling
-thread, on the Django connection and in the caller's transaction (correct, without the
-overlap).
+Inside a transaction already open on the Django connection (a caller's ``atomic()``,
+autocommit turned off, tests), a second connection could not see that transaction's
+rows and would wait for its lock: the writer then runs each statement at once, in the
+calling thread, on the Django connection and in the caller's transaction (correct,
+without the overlap).
 
 Work is submitted in order and runs in order; ``call`` waits for its result; at most
 ``MAX_PENDING`` submissions wait, so memory stays a few batches whatever the size.
@@ -23,6 +23,7 @@ import concurrent.futures
 import contextlib
 
 from django.db import transaction
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
 MAX_PENDING = 2
 
@@ -52,7 +53,9 @@ class Writer:
         return self.submit(fn, *args).result()
 
     def _run(self, fn, *args):
-        cursor = self.connection.cursor()
+        # Django's cursor class for SQLite: statements are written with %s, as for
+        # Django's own cursors (which ``update`` uses).
+        cursor = self.connection.cursor(factory=SQLiteCursorWrapper)
         try:
             return fn(cursor, *args)
         finally:
@@ -68,7 +71,10 @@ class Writer:
     def session(self):
         """One transaction, committed when the block ends without error (after every
         submission has run), rolled back otherwise."""
-        shared = self.db.in_atomic_block or self.db.is_in_memory_db()
+        self.db.ensure_connection()
+        shared = (
+            self.db.in_atomic_block or not self.db.get_autocommit() or self.db.is_in_memory_db()
+        )
         with contextlib.ExitStack() as stack:
             self.pool = stack.enter_context(
                 concurrent.futures.ThreadPoolExecutor(1, "search-index-writer")
@@ -89,6 +95,8 @@ class Writer:
                 self._drain()
             except BaseException:
                 # The transaction may end only once the writer is idle.
+                for future in self.pending:
+                    future.cancel()
                 concurrent.futures.wait(self.pending)
                 self.pending.clear()
                 if self.own and self.connection.in_transaction:

@@ -379,3 +379,33 @@ def test_fast_full_prepare_gives_what_haystacks_generic_full_prepare_gives():
     for standard in standards:
         index.prepare_batch([standard])
         assert index.full_prepare(standard) == SearchIndex.full_prepare(index, standard)
+
+
+def test_index_writes_work_while_django_records_queries():
+    # DEBUG and assertNumQueries make Django format every statement with its parameters.
+    from django.test.utils import CaptureQueriesContext
+
+    standard = Standard.objects.get(number="GB/T 40924-2021")
+    with CaptureQueriesContext(connection) as queries:
+        standard.title = "单板滑雪靴 滑雪板固定器接口 修订版"
+        standard.save()
+    assert queries.captured_queries
+    assert search("修订版") == ["GB/T 40924-2021"]
+
+
+def test_values_with_quotes_backslashes_and_emoji_are_indexed_as_they_are():
+    odd = 'A "q" \\ 😀 \'s'
+    Standard.objects.filter(number="GB/T 40924-2021").update(department=odd)
+    call_command("update_index", verbosity=0)
+    page = search_standards("", department=odd, page_size=5, facets=False)
+    assert [r.number for r in page.results] == ["GB/T 40924-2021"]
+    assert page.results[0].department == odd
+
+
+@sqlite_only("PostgreSQL text cannot hold NUL at all")
+def test_a_nul_in_a_value_is_left_out_of_its_term():
+    Standard.objects.filter(number="GB/T 40924-2021").update(department="甲\x00乙")
+    call_command("update_index", verbosity=0)
+    page = search_standards("", department="甲乙", page_size=5, facets=False)
+    assert [r.number for r in page.results] == ["GB/T 40924-2021"]
+    assert page.results[0].department == "甲\x00乙"
