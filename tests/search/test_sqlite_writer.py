@@ -101,10 +101,10 @@ def test_a_failure_in_the_writer_thread_reaches_the_caller_and_leaves_the_old_in
     assert search_standards("", page_size=1, facets=False).count == N
 
 
-def test_the_threaded_rebuild_gives_the_same_index_as_row_by_row_updates(catalogue):
-    path, backend = catalogue
+def snapshot(path):
+    """Every document with its full-text columns, and every term, by document id."""
     with sqlite3.connect(path) as reader:
-        rebuilt = reader.execute(
+        documents = reader.execute(
             "SELECT d.doc_id, d.rowid, d.data, f.number, f.title_words, f.title_grams, "
             "f.body_grams FROM search_doc d JOIN search_fts f ON f.rowid = d.rowid "
             "ORDER BY d.doc_id"
@@ -113,21 +113,15 @@ def test_the_threaded_rebuild_gives_the_same_index_as_row_by_row_updates(catalog
             "SELECT d.doc_id, t.field, t.value FROM search_term t "
             "JOIN search_doc d ON d.rowid = t.doc ORDER BY 1, 2, 3"
         ).fetchall()
+    return documents, terms
+
+
+def test_the_threaded_rebuild_gives_the_same_index_as_row_by_row_updates(catalogue):
+    path, backend = catalogue
+    rebuilt = snapshot(path)
+    assert len(rebuilt[0]) == N and rebuilt[1]
     backend.clear()
     index = index_of(backend)
     for standard in Standard.objects.using(bench.ALIAS).order_by("-pk"):
         backend.update(index, [standard])
-    with sqlite3.connect(path) as reader:
-        updated = reader.execute(
-            "SELECT d.doc_id, d.rowid, d.data, f.number, f.title_words, f.title_grams, "
-            "f.body_grams FROM search_doc d JOIN search_fts f ON f.rowid = d.rowid "
-            "ORDER BY d.doc_id"
-        ).fetchall()
-        assert updated == rebuilt
-        assert (
-            reader.execute(
-                "SELECT d.doc_id, t.field, t.value FROM search_term t "
-                "JOIN search_doc d ON d.rowid = t.doc ORDER BY 1, 2, 3"
-            ).fetchall()
-            == terms
-        )
+    assert snapshot(path) == rebuilt
