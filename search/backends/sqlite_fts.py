@@ -103,8 +103,14 @@ def _phrase(tokens: list[str], prefix: bool) -> str:
     return _quote(" ".join(tokens))
 
 
-def fts_expression(query: tokenize.Query, *, title_only: bool = False) -> str | None:
-    """The FTS5 MATCH expression for a parsed query (None when it has no tokens)."""
+def fts_expression(
+    query: tokenize.Query, *, title_only: bool = False, rank_words: bool = True
+) -> str | None:
+    """The FTS5 MATCH expression for a parsed query (None when it has no tokens).
+
+    ``rank_words``: add the query's jieba words as an alternative to the first phrase
+    (bm25 then ranks whole-word title matches higher); it never changes what matches,
+    so counting leaves it out."""
     parts = []
     for number in query.numbers:
         tokens = tokenize.number_tokens(number.normalized)
@@ -124,7 +130,7 @@ def fts_expression(query: tokenize.Query, *, title_only: bool = False) -> str | 
             # A bare code ("GB", "yy", "T/CECS" typed as "tcecs") finds its standards.
             part = f"({{number}}: {_phrase(tokens, prefix)} OR {part})"
         text_parts.append(part)
-    if text_parts and query.words and not title_only:
+    if text_parts and query.words and not title_only and rank_words:
         # Matching whole words ranks higher without changing what matches.
         words = " OR ".join(_quote(w) for w in dict.fromkeys(query.words))
         text_parts.append(f"({WORD_COLUMNS}: ({words}) OR {text_parts[0]})")
@@ -471,7 +477,7 @@ class FTSSearchBackend(BaseSearchBackend):
             if fts_only:
                 cur.execute(
                     f"SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH %s{slot_sql}",
-                    [plan.match],
+                    [plan.count_match or plan.match],
                 )
             else:
                 cur.execute(
@@ -518,32 +524,36 @@ class FTSSearchBackend(BaseSearchBackend):
         """Rank a broad text query among its statically best matches only.
 
         FTS5 yields matches in rowid order and rowids carry the static rank, so the
-        ``CANDIDATES`` matches of highest rank (in force, newer) come first; bm25 is
-        computed for those alone. Title matches get their own candidate list, so a
-        standard whose title matches is never displaced by scope-only matches."""
+        ``CANDIDATES`` matches of highest rank (in force, newer) come first. Title
+        matches get their own candidate list, ranked by bm25 × static rank, so a
+        standard whose title matches is never displaced by scope-only matches; the
+        scope-only candidates follow in static-rank order. bm25 is asked for the title
+        list alone: FTS5 computes its document frequencies by walking every match of
+        each phrase, which at a million standards costs more than the rest of the
+        query."""
         k = max(CANDIDATES, offset + limit)
         bm25 = "bm25(search_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
 
-        def candidates(name):
+        def candidates(name, score):
             return (
-                f"{name} AS MATERIALIZED (SELECT rowid AS id, {bm25} AS s FROM search_fts "
+                f"{name} AS MATERIALIZED (SELECT rowid AS id, {score} AS s FROM search_fts "
                 f"WHERE search_fts MATCH %s{slot_sql} ORDER BY rowid DESC LIMIT {int(k)})"
             )
 
-        score = "c.s * d.rank"
         if plan.tiers:
             title = plan.tiers[0][1]
             sql = (
-                f"WITH {candidates('a')}, {candidates('t')}, "
+                f"WITH {candidates('a', 'NULL')}, {candidates('t', bm25)}, "
                 "c AS (SELECT id, s, 1 AS tier FROM t UNION ALL "
                 "SELECT id, s, 0 FROM a WHERE id NOT IN (SELECT id FROM t)) "
-                f"SELECT d.rowid, {score} AS score FROM c JOIN search_doc d ON d.rowid = c.id "
+                "SELECT d.rowid, CASE c.tier WHEN 1 THEN c.s * d.rank ELSE -d.rank END "
+                "AS score FROM c JOIN search_doc d ON d.rowid = c.id "
                 "ORDER BY c.tier DESC, score ASC, d.rowid LIMIT %s OFFSET %s"
             )
-            params = [plan.match, title, limit, offset]
+            params = [plan.count_match or plan.match, title, limit, offset]
         else:
             sql = (
-                f"WITH {candidates('c')} SELECT d.rowid, {score} AS score FROM c "
+                f"WITH {candidates('c', bm25)} SELECT d.rowid, c.s * d.rank AS score FROM c "
                 "JOIN search_doc d ON d.rowid = c.id ORDER BY score ASC, d.rowid "
                 "LIMIT %s OFFSET %s"
             )
@@ -653,10 +663,13 @@ class QueryPlan:
         #: (weight, FTS expression): documents matching a heavier tier come first.
         self.tiers: list[tuple[int, str]] = []
         self.by_rank = False
+        #: The same matches as ``match``, cheaper to walk (no ranking-only parts).
+        self.count_match = None
         if self.any_words:
             self.match = f"{WORD_COLUMNS}: (" + " OR ".join(_quote(w) for w in self.any_words) + ")"
         elif text:
             self.match = fts_expression(self.query)
+            self.count_match = fts_expression(self.query, rank_words=False)
             q = self.query
             if (q.numbers or q.serials) and not q.phrases:
                 # A number query: the edition asked for first, then the exact series,

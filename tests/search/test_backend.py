@@ -409,3 +409,39 @@ def test_a_nul_in_a_value_is_left_out_of_its_term():
     page = search_standards("", department="甲乙", page_size=5, facets=False)
     assert [r.number for r in page.results] == ["GB/T 40924-2021"]
     assert page.results[0].department == "甲\x00乙"
+
+
+@sqlite_only("the candidate lists of the FTS5 backend")
+def test_broad_queries_put_scope_only_candidates_in_static_rank_order(monkeypatch, import_records):
+    from search.backends import sqlite_fts
+
+    import_records(
+        [
+            {"number": "T/CCA 1-2024", "title": "冰壶用品", "status": "current"},
+            {
+                # In force, the term once in a long scope: a weak bm25.
+                "number": "T/CCA 2-2024",
+                "title": "运动场地照明",
+                "status": "current",
+                "scope": "适用于体育馆、游泳馆、滑冰馆、冰球馆和冰壶馆等室内运动场地的照明设计。",
+            },
+            {
+                # Withdrawn, the term three times in a short scope: a strong bm25.
+                "number": "T/CCA 3-2010",
+                "title": "运动地面",
+                "status": "withdrawn",
+                "scope": "冰壶、冰壶、冰壶。",
+            },
+        ],
+        name="curling.jsonl",
+    )
+    monkeypatch.setattr(sqlite_fts, "CANDIDATES", 1)
+    bounded = search_standards("冰壶", page_size=1, facets=False)
+    assert bounded.count == 3
+    # The title match first; the scope-only matches after it, in force before withdrawn.
+    pages = [search_standards("冰壶", page=p, page_size=1, facets=False) for p in (1, 2, 3)]
+    assert [numbers(page.results)[0] for page in pages] == [
+        "T/CCA 1-2024",
+        "T/CCA 2-2024",
+        "T/CCA 3-2010",
+    ]
