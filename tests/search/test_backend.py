@@ -445,3 +445,20 @@ def test_broad_queries_put_scope_only_candidates_in_static_rank_order(monkeypatc
         "T/CCA 2-2024",
         "T/CCA 3-2010",
     ]
+
+
+@sqlite_only("FTS5 expressions")
+@pytest.mark.parametrize(
+    "q", ["食品", "食品添加剂", "医疗器械 质量", "滑雪 板", "GB 食品", "标准化"]
+)
+def test_counting_without_the_word_clause_counts_the_same_matches(q):
+    from search.backends.sqlite_fts import QueryPlan
+
+    plan = QueryPlan(q)
+    assert plan.count_match and plan.count_match != plan.match
+    with connection.cursor() as cur:
+        counts = []
+        for expression in (plan.match, plan.count_match):
+            cur.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [expression])
+            counts.append(sorted(r[0] for r in cur.fetchall()))
+    assert counts[0] == counts[1] and counts[0]
