@@ -89,6 +89,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The queries here are short; PostgreSQL's JIT compiles a query whose estimated cost
+    # is high, which with stale statistics (a table filled inside one transaction, as an
+    # import does) costs seconds per query instead of milliseconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; IMMEDIATE avoids the
     # "database is locked" upgrade deadlock between two writers.

@@ -11,6 +11,7 @@ import pytest
 
 from portal.demo_content import build_site
 from portal.models import ArticlePage, GuidePage, HomePage
+from tests.conftest import VENDOR
 
 
 def test_chinese_first():
@@ -78,3 +79,13 @@ def test_page_not_found_is_friendly(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+@pytest.mark.skipif(VENDOR != "postgresql", reason="PostgreSQL only: its JIT setting")
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW jit")
+        assert cur.fetchone()[0] == "off"
