@@ -22,7 +22,7 @@ def ics_codes(pks, using=None) -> dict[int, list[str]]:
     """The ICS codes of each standard in ``pks`` (a few queries, no model instances),
     read from the database the standards came from."""
     out = {pk: [] for pk in pks}
-    links = Standard.ics.through.objects.using(using) if using else Standard.ics.through.objects
+    links = Standard.ics.through.objects.using(using)  # None: the router decides
     for start in range(0, len(pks), 900):
         rows = links.filter(standard_id__in=pks[start : start + 900]).values_list(
             "standard_id", "icsclass__code"

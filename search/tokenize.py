@@ -83,45 +83,32 @@ def fold(text: str) -> str:
 
 def grams(text: str) -> list[str]:
     """Bigram stream of a text (see module docstring)."""
-    out: list[str] = []
-    for segment in _SEGMENT.findall(fold(text)):
-        if _HAN_RUN.match(segment):
-            out.extend(segment[i : i + 2] for i in range(len(segment) - 1))
-            out.append(segment[-1])
-        else:
-            out.append(segment.replace(".", "_"))
-    return out
+    return _grams(fold(text))
+
+
+def _grams(folded: str) -> list[str]:
+    return [gram for segment in _SEGMENT.findall(folded) for gram in _segment_grams(segment)]
 
 
 @functools.lru_cache(maxsize=200_000)
-def _segment_grams(segment: str) -> str:
-    # "医疗器械" -> "医疗 疗器 器械 械"; titles and scopes repeat their pieces endlessly.
+def _segment_grams(segment: str) -> tuple[str, ...]:
+    # "医疗器械" -> 医疗 疗器 器械 械; titles and scopes repeat their pieces endlessly.
     if _HAN_RUN.match(segment):
         out = [segment[i : i + 2] for i in range(len(segment) - 1)]
         out.append(segment[-1])
-        return " ".join(out)
-    return segment.replace(".", "_")
-
-
-def _gram_text(folded: str) -> str:
-    return " ".join(map(_segment_grams, _SEGMENT.findall(folded)))
+        return tuple(out)
+    return (segment.replace(".", "_"),)
 
 
 def gram_text(text: str) -> str:
-    """``" ".join(grams(text))``, faster: what the index stores."""
-    return _gram_text(fold(text))
+    """The grams of a text as the index stores them, space-separated."""
+    return " ".join(_grams(fold(text)))
 
 
 def title_tokens(text: str) -> tuple[str, str]:
-    """``" ".join(words(text))`` and ``" ".join(grams(text))``, text folded once."""
+    """The words and the grams of a title as the index stores them, folded once."""
     folded = fold(text)
-    out = []
-    for segment in _WORD_SPLIT.findall(folded):
-        if _HAN_RUN.match(segment):
-            out.extend(_segment_words(segment))
-        else:
-            out.append(segment)
-    return " ".join(out), _gram_text(folded)
+    return " ".join(_words(folded)), " ".join(_grams(folded))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -132,8 +119,12 @@ def _segment_words(segment: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     """jieba words of a text, Han and ASCII, lower case, punctuation dropped."""
+    return _words(fold(text))
+
+
+def _words(folded: str) -> list[str]:
     out = []
-    for segment in _WORD_SPLIT.findall(fold(text)):
+    for segment in _WORD_SPLIT.findall(folded):
         if _HAN_RUN.match(segment):
             out.extend(_segment_words(segment))
         else:

@@ -111,16 +111,17 @@ def document_source(data: dict, lay: dict, kinds: dict) -> dict:
     title = " ".join(str(data.get(f) or "") for f in lay["title"])
     body = " ".join(str(data.get(f) or "") for f in lay["body"])
     stored = {f: data.get(f) for f in lay["stored"]}
+    title_words, title_grams = tokenize.title_tokens(title)
     source = {
         "django_ct": data[DJANGO_CT],
         "django_id": str(data[DJANGO_ID]),
         "rank": float(data.get("rank") or 1.0),
         "fts": {
             "number": number,
-            "title_words": " ".join(tokenize.words(title)),
-            "title_grams": " ".join(tokenize.grams(title)),
+            "title_words": title_words,
+            "title_grams": title_grams,
             # Body text is matched by its grams only, as in the embedded backend.
-            "body_grams": " ".join(tokenize.grams(body)),
+            "body_grams": tokenize.gram_text(body),
         },
         # Stored values exactly as the embedded backend keeps them (JSON, dates as
         # text), converted back to field types when read.

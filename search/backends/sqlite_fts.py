@@ -146,29 +146,21 @@ _MANY = (list, tuple, set)
 
 def _term_value(value) -> str:
     """Filter/facet values as sortable text: dates ISO, integers zero-padded."""
-    convert = _TERM_TEXT.get(type(value))
-    if convert is not None:
-        return convert(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:+021d}"
-    if isinstance(value, float):
-        return f"{value:+032.10f}"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).replace("\x00", "")
+    for cls in type(value).__mro__:  # the exact type first: indexing converts millions
+        convert = _TERM_TEXT.get(cls)
+        if convert is not None:
+            return convert(value)
+    return _TERM_TEXT[str](str(value))
 
 
-#: The common types, looked up by exact type (indexing converts millions of values).
 #: NUL never means anything in a value, and SQLite's JSON functions end a text there.
 _TERM_TEXT = {
     str: lambda value: value.replace("\x00", ""),
     bool: lambda value: "true" if value else "false",
     int: lambda value: f"{value:+021d}",
     float: lambda value: f"{value:+032.10f}",
-    datetime.date: datetime.date.isoformat,
     datetime.datetime: datetime.datetime.isoformat,
+    datetime.date: datetime.date.isoformat,
 }
 
 
@@ -646,8 +638,8 @@ class FTSSearchBackend(BaseSearchBackend):
 
 def _exclusive_slots(cts, indexed) -> list[int] | None:
     """Rowid slots of ``cts`` when no other indexed model uses them (else None)."""
-    wanted = {zlib.crc32(ct.encode()) % 64 for ct in cts}
-    others = {zlib.crc32(ct.encode()) % 64 for ct in indexed if ct not in cts}
+    wanted = {_slot(ct) for ct in cts}
+    others = {_slot(ct) for ct in indexed if ct not in cts}
     return sorted(wanted) if not wanted & others else None
 
 

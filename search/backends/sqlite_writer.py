@@ -32,13 +32,13 @@ class Writer:
     def __init__(self, db):
         self.db = db
         self.pending: list[concurrent.futures.Future] = []
+        #: The writer thread; None when statements run at once in the caller's transaction.
         self.pool = None
         self.connection = None
-        self.own = False
 
     def submit(self, fn, *args) -> concurrent.futures.Future:
         """Run ``fn(cursor, *args)`` in the writer thread, after what came before."""
-        if not self.own:
+        if self.pool is None:
             future = concurrent.futures.Future()
             future.set_result(self._run(fn, *args))
             return future
@@ -61,46 +61,36 @@ class Writer:
         finally:
             cursor.close()
 
-    def _drain(self) -> None:
-        concurrent.futures.wait(self.pending)
-        for future in self.pending:
-            future.result()
-        self.pending.clear()
-
     @contextlib.contextmanager
     def session(self):
         """One transaction, committed when the block ends without error (after every
         submission has run), rolled back otherwise."""
-        self.db.ensure_connection()
-        shared = (
-            self.db.in_atomic_block or not self.db.get_autocommit() or self.db.is_in_memory_db()
-        )
-        with contextlib.ExitStack() as stack:
-            self.pool = stack.enter_context(
-                concurrent.futures.ThreadPoolExecutor(1, "search-index-writer")
-            )
-            if shared:
-                stack.enter_context(transaction.atomic(using=self.db.alias))
-                self.db.ensure_connection()
-                self.connection = self.db.connection
-            else:
-                self.db.ensure_connection()
-                self.connection = self.db.get_new_connection(self.db.get_connection_params())
-                self.connection.isolation_level = None  # transactions are ours
-                stack.callback(self.connection.close)
-                self.own = True
-                self.call(lambda cur: cur.execute("BEGIN IMMEDIATE"))
-            try:
+        db = self.db
+        db.ensure_connection()
+        if db.in_atomic_block or not db.get_autocommit() or db.is_in_memory_db():
+            with transaction.atomic(using=db.alias):
+                self.connection = db.connection
                 yield self
-                self._drain()
-            except BaseException:
-                # The transaction may end only once the writer is idle.
-                for future in self.pending:
-                    future.cancel()
-                concurrent.futures.wait(self.pending)
-                self.pending.clear()
-                if self.own and self.connection.in_transaction:
-                    self.call(lambda cur: cur.execute("ROLLBACK"))
-                raise
-            if self.own:
+            return
+        self.connection = db.get_new_connection(db.get_connection_params())
+        self.connection.isolation_level = None  # transactions are ours
+        try:
+            with concurrent.futures.ThreadPoolExecutor(1, "search-index-writer") as self.pool:
+                self.call(lambda cur: cur.execute("BEGIN IMMEDIATE"))
+                try:
+                    yield self
+                    for future in self.pending:
+                        future.result()
+                    self.pending.clear()
+                except BaseException:
+                    # The transaction may end only once the writer is idle.
+                    for future in self.pending:
+                        future.cancel()
+                    concurrent.futures.wait(self.pending)
+                    self.pending.clear()
+                    if self.connection.in_transaction:
+                        self.call(lambda cur: cur.execute("ROLLBACK"))
+                    raise
                 self.call(lambda cur: cur.execute("COMMIT"))
+        finally:
+            self.connection.close()

@@ -369,23 +369,16 @@ def test_users_change_their_password_and_owners_reset_members(client, enterprise
     assert firm_user.check_password("Nw5!pass-2026-a")
 
     # the owner sets a member's password; another firm's member is out of reach
-    reset = reverse("declarations:member_password", args=[clerk.pk])
-    assert (
-        client.post(
-            reset, {"new_password1": "Cl7!reset-2026", "new_password2": "Cl7!reset-2026"}
-        ).status_code
-        == 302
-    )
+    def set_password(member, password):
+        url = reverse("declarations:member_password", args=[member.pk])
+        return client.post(url, {"new_password1": password, "new_password2": password})
+
+    assert set_password(clerk, "Cl7!reset-2026").status_code == 302
     clerk_user.refresh_from_db()
     assert clerk_user.check_password("Cl7!reset-2026")
     foreign = reverse("declarations:member_password", args=[stranger.pk])
     assert client.get(foreign).status_code == 404
-    assert (
-        client.post(
-            foreign, {"new_password1": "Xx9!evil-2026", "new_password2": "Xx9!evil-2026"}
-        ).status_code
-        == 404
-    )
+    assert set_password(stranger, "Xx9!evil-2026").status_code == 404
     other_user.refresh_from_db()
     assert other_user.check_password("Wq3!yi-owner-2026")
 
