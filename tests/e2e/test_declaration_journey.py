@@ -159,6 +159,13 @@ def test_sign_up_declare_publish_and_revise(
     mobile.screenshot(path=str(ARTIFACTS / "declaration-09-phone-form.png"), full_page=True)
     mobile.goto(live_server.url + "/account/")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+    # Signed in, the header (brand, account links, navigation, search) stays short:
+    # the account links scroll sideways in one row, every one of them reachable.
+    header = mobile.evaluate("document.querySelector('.site-header').offsetHeight")
+    assert header <= 260, f"the signed-in header takes {header}px of a phone screen"
+    logout = mobile.locator(".account-nav button[type=submit]")
+    logout.scroll_into_view_if_needed()
+    assert logout.is_visible()
     mobile.screenshot(path=str(ARTIFACTS / "declaration-10-phone-account.png"), full_page=True)
     phone.clear_cookies()
     mobile.goto(live_server.url + "/accounts/signup/")
