@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -126,6 +127,10 @@ def run(request):
     return redirect(report)
 
 
+#: Rows per page of a report: a list of thousands of references stays a light page.
+REPORT_PAGE_SIZE = 200
+
+
 def report(request, token):
     saved = get_object_or_404(CheckReport, token=token)
     rows = [reports.ReportRow.from_json(row) for row in saved.rows]
@@ -140,12 +145,21 @@ def report(request, token):
         source=saved.source,
         rows=rows,
     ).counts
+    # ``verdict`` narrows the table to one conclusion (the summary's chips link to it);
+    # an unknown value shows every row.
+    verdict = request.GET.get("verdict", "")
+    shown = [row for row in rows if row.verdict == verdict] if counts.get(verdict) else rows
+    page = Paginator(shown, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "standards/check_report.html",
         {
             "report": saved,
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "total": len(rows),
+            "shown": len(shown),
+            "verdict": verdict if counts.get(verdict) else "",
             "summary": [(verdict, n) for verdict, n in counts.items() if n],
             "in_input_order": in_input_order,
             "watchable": _watchable(rows),

@@ -66,6 +66,31 @@ def test_pasted_list_goes_straight_to_a_saved_report(client):
     assert report.counts == {"superseded": 1, "unknown": 1, "malformed": 1}
 
 
+def test_a_long_report_pages_and_narrows_to_one_verdict(client):
+    # 430 references: 400 malformed lines, 30 editions of a superseded standard.
+    lines = [f"不是编号{i}" for i in range(400)] + ["GB 2760-2014"] * 30
+    response = client.post("/check/run/", {"references": "\n".join(lines), "as_of": "2026-11-28"})
+    url = CheckReport.objects.get().get_absolute_url()
+    assert response.status_code == 302 and response.url == url
+
+    def rows(query=""):
+        html = client.get(url + query).content.decode()
+        return html, html.count('data-verdict="')
+
+    html, n = rows()
+    assert n == 200 and "第 1 / 3 页" in html and "查新结果：430 条" in html
+    assert rows("?page=3")[1] == 30
+    assert rows("?page=99")[1] == 30 and rows("?page=x")[1] == 200  # clamped, not an error
+    html, n = rows("?verdict=superseded")
+    assert n == 30 and 'data-verdict="malformed"' not in html
+    assert "查新结果：30 条（共 430 条）" in html and 'aria-current="true"' in html
+    assert "显示全部" in html
+    html, n = rows("?verdict=superseded&order=input&page=2")
+    assert n == 30  # one page only: the last page is shown
+    html, n = rows("?verdict=%3Cscript%3E")  # unknown verdict: every row, nothing echoed
+    assert n == 200 and "<script>" not in html and "显示全部" not in html
+
+
 def test_prose_goes_to_review_with_the_normative_section_preselected(client):
     response = client.post("/check/", {"text": NORMATIVE, "as_of": "2024-06-01"})
     html = response.content.decode()
