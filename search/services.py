@@ -88,6 +88,13 @@ def suggest(q: str, limit: int = 8) -> list:
 
 
 def related(standard: Standard, limit: int = 6) -> list:
-    """ "Related standards": more like this one, other editions of its series left out."""
-    results = SearchQuerySet().models(Standard).more_like_this(standard)[: limit + 10]
-    return [r for r in results if getattr(r, "series", None) != standard.series][:limit]
+    """ "Related standards": more like this one, one edition per series (the best
+    ranked: in force before superseded), its own series left out."""
+    results = SearchQuerySet().models(Standard).more_like_this(standard)[: limit * 3]
+    seen, out = {standard.series}, []
+    for result in results:
+        series = getattr(result, "series", None) or result.pk
+        if series not in seen:
+            seen.add(series)
+            out.append(result)
+    return out[:limit]

@@ -38,7 +38,7 @@ _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
 _CHUNK = re.compile(rf"[{_HAN}a-z0-9.]+")
 _WORD_SPLIT = re.compile(rf"[{_HAN}]+|[a-z0-9]+")
 _STOP = frozenset(
-    "的 和 与 及 或 等 之 中 用 于 在 对 为 第 部分 要求 方法 规范 标准 技术 通用 "
+    "的 和 与 及 或 等 之 中 用 于 在 对 为 第 部分 要求 方法 规范 标准 技术 技术规范 通用 "
     # Words of the standard's kind, not its subject: they would make every food
     # safety standard "related" to every other.
     "全国 国家 国家标准 食品安全国家标准 行业标准 地方标准 团体标准 使用 用于 "
@@ -133,12 +133,32 @@ def _words(folded: str) -> list[str]:
 
 
 def keywords(word_list: list[str], limit: int = 12) -> list[str]:
-    """The most telling of a text's words (longest first), for "related standards"."""
-    seen = []
+    """The most telling of a text's words (longest first), for "related standards".
+
+    A title's kind ("食品安全国家标准 …") says nothing of its subject: its pieces
+    (食品, 安全, 国家 …) are left out with it, once for each time it occurs. When
+    there are Chinese words, words in Latin letters (the English title: "national",
+    "standard", "general") are left out too."""
+    words = list(word_list)
     for word in word_list:
+        for part in _boilerplate_parts(word):
+            if part in words:
+                words.remove(part)
+    seen = []
+    for word in words:
         if len(word) >= 2 and word not in _STOP and not word.isdigit() and word not in seen:
             seen.append(word)
+    if any(_HAN_RUN.match(word) for word in seen):
+        seen = [word for word in seen if _HAN_RUN.match(word)]
     return sorted(seen, key=len, reverse=True)[:limit]
+
+
+@functools.lru_cache(maxsize=64)
+def _boilerplate_parts(word: str) -> tuple[str, ...]:
+    """The pieces jieba also gives for a multi-word stop phrase (none for other words)."""
+    if len(word) < 4 or word not in _STOP:
+        return ()
+    return tuple(w for w in _segment_words(word) if w != word)
 
 
 def _key(text: str) -> str:

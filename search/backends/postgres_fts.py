@@ -500,11 +500,12 @@ class PgSearchBackend(FTSSearchBackend):
     ):
         doc_id = get_identifier(model_instance)
         with self.db.cursor() as cur:
-            # The title words in the order of the title (their first positions).
+            # The title words in the order of the title, once per occurrence (as the
+            # other backends read them: keywords() drops the copies of a title's kind).
             cur.execute(
                 "SELECT w.lexeme FROM search_doc d, "
-                "unnest(ts_filter(d.document, %s)) AS w WHERE d.doc_id = %s "
-                "ORDER BY w.positions[1]",
+                "unnest(ts_filter(d.document, %s)) AS w, unnest(w.positions) AS p "
+                "WHERE d.doc_id = %s ORDER BY p",
                 [f"{{{WORDS.lower()}}}", doc_id],
             )
             title_words = [r[0] for r in cur.fetchall()]

@@ -58,3 +58,15 @@ def test_catalogue_terms():
     titles = ["高山滑雪板性能测定 第1部分：总则", "高山滑雪板性能测定 第2部分：弯曲", "其他"]
     terms = tokenize.catalogue_terms(titles)
     assert terms == {"高山滑雪板性能测定": 2}
+
+
+def test_keywords_leave_out_the_kind_of_standard_and_the_english_title():
+    words, _grams = tokenize.title_tokens(
+        "食品安全国家标准 预包装食品标签通则 national food safety standard general"
+    )
+    found = tokenize.keywords(words.split())
+    assert found[0] == "预包装食品标签通则"
+    assert "食品" in found  # the subject's own 食品 stays: only the kind's copy goes
+    assert not {"安全", "国家", "全国", "national", "standard", "general"} & set(found)
+    # Without Chinese words, the words in Latin letters are the keywords.
+    assert tokenize.keywords(["ultrasonic", "probes", "标准"]) == ["ultrasonic", "probes"]

@@ -64,6 +64,19 @@ CATALOGUE = [
         "scope": "适用于滑雪以外的各类运动鞋。",
     },
     {"number": "YY/T 1234-2015", "title": "医用X射线诊断设备 通用要求"},
+    # Titles that share only boilerplate (食品安全国家标准, "national … standard"):
+    # not related to each other.
+    {
+        "number": "GB 7718-2011",
+        "title": "食品安全国家标准 预包装食品标签通则",
+        "title_en": "National food safety standard—General standard for the labeling of "
+        "prepackaged foods",
+    },
+    {
+        "number": "GB 18401-2010",
+        "title": "国家纺织产品基本安全技术规范",
+        "title_en": "National general safety technical code for textile products",
+    },
 ]
 ICS = ["03", "03.120", "03.120.10", "11", "11.040", "11.040.01", "67", "67.220", "67.220.20"]
 

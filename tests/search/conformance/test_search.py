@@ -155,6 +155,9 @@ def test_related_standards():
     # the page's list leaves out other editions of the same series
     page = numbers(related(Standard.objects.get(number="GB 2760-2014")))
     assert not any(n.startswith("GB 2760-") for n in page)
+    # Related by subject, not by the kind of standard or the English title's words.
+    labelling = numbers(related(Standard.objects.get(number="GB 7718-2011")))
+    assert labelling == ["GB 2760-2024"]  # food, and in force: not its superseded editions
 
 
 def test_sorting():
