@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
@@ -64,9 +65,20 @@ def standard_detail(request, number):
             "replaces": std.replaces_links.all(),
             "replaced_by": std.replaced_by_links.all(),
             "related": related(std),
+            "citing": _citing(std),
             "today": today,
         },
     )
+
+
+def _citing(std) -> dict | None:
+    """How many public self-declarations cite this edition and its series (None
+    without the declarations app)."""
+    if not apps.is_installed("declarations"):
+        return None
+    from declarations.views.public import citing_count
+
+    return {"edition": citing_count(std.number), "series": citing_count(std.series)}
 
 
 #: Most editions shown in one history timeline.

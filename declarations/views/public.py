@@ -385,6 +385,15 @@ def _number_filter(queryset, found, own):
     return queryset
 
 
+def citing_count(number: str) -> int:
+    """Public declarations citing ``number`` (an edition, or every edition of a series
+    when undated), counted as the declaration search finds them."""
+    parsed = numbers.try_parse(number)
+    if parsed is None:
+        return 0
+    return _number_filter(_public_declarations(), [parsed], None).count()
+
+
 def _has_tokens(text: str) -> bool:
     from search import tokenize
 

@@ -170,6 +170,29 @@ def test_declaration_page_shows_what_was_declared(
     assert f'href="/declarations/{declaration.pk}/v/1/"' in html and "首次公开" in html
 
 
+def test_standard_page_counts_the_public_declarations_citing_it(
+    chain_catalogue, enterprise, firm_user, publish, client
+):
+    def citing(number):
+        html = client.get(standard_path(number)).content.decode()
+        return html[html.index('class="citing"') :].split("</p>")[0]
+
+    assert "尚无公开的自我声明执行本版本" in citing("GB 2760-2014")
+    publish(enterprise, firm_user, data("GB 2760-2014"))
+    publish(enterprise, firm_user, data("GB 2760-2024"))
+    draft = services.save_draft(enterprise, firm_user, data("GB 2760-2014"))
+    assert draft.version == 0  # a draft is not public: not counted
+    superseded = citing("GB 2760-2014")
+    assert 'href="/declarations/?q=GB%202760-2014">1 份公开的自我声明执行本版本</a>' in superseded
+    assert "执行它的企业应修订声明" in superseded  # the edition is no longer in force
+    assert 'href="/declarations/?q=GB%202760">本系列（GB 2760）各版本共 2 份</a>' in superseded
+    current = citing("GB 2760-2024")
+    assert "1 份公开的自我声明执行本版本" in current and "应修订声明" not in current
+    # the count is what the declaration search finds behind the link
+    found = client.get("/declarations/", {"q": "GB 2760-2014"}).content.decode()
+    assert "找到 1 份声明" in found
+
+
 def test_revision_history_and_version_pages(
     chain_catalogue, enterprise, firm_user, publish, client
 ):
