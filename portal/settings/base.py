@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "alerts.context_processors.alerts",
+                "declarations.context_processors.firm",
             ],
         },
     },

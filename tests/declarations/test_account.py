@@ -395,3 +395,24 @@ def test_users_change_their_password_and_owners_reset_members(client, enterprise
     assert member_client.get(reverse("declarations:password_change")).status_code == 200
     # anonymous: to the login page
     assert Client().get(url).status_code == 302
+
+
+def test_the_header_names_the_firm_with_one_query(client, firm_user, django_user_model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(firm_user)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/check/").content.decode()
+    assert "北京甲食品有限公司" in html and "整改通知" in html
+    firm_queries = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "declarations_membership" in q["sql"] or "declarations_enterprise" in q["sql"]
+    ]
+    assert len(firm_queries) == 1, firm_queries
+    # A signed-in account without a firm (bureau staff) gets its user name, no firm links.
+    staff = django_user_model.objects.create_user("bureau_1", password="pw-bureau-123")
+    client.force_login(staff)
+    html = client.get("/check/").content.decode()
+    assert "bureau_1" in html and "整改通知" not in html
