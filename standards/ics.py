@@ -1,5 +1,6 @@
 """The ICS tree: English names from the ICS 7th-edition JSON Lines file, Chinese names
-from the project's own ``fixtures/ics_zh.json``."""
+from the project's own ``fixtures/ics_zh.json`` (every class; the project's translation
+in the terms of the Chinese edition, not its official text)."""
 
 import json
 from pathlib import Path

@@ -111,3 +111,17 @@ def assert_in_force_agrees():
         }
         found = set(Standard.objects.in_force(on).values_list("number", flat=True))
         assert found == expected, (on, sorted(found ^ expected)[:10])
+
+
+@needs_shared
+@pytest.mark.django_db
+def test_every_ics_class_has_a_chinese_name(client):
+    from standards.ics import load_ics
+    from standards.models import IcsClass
+
+    assert load_ics() == 1381
+    assert not IcsClass.objects.filter(name_zh="").exists()
+    html = client.get("/standards/ics/11.040/").content.decode()
+    heading = html.split("<h1")[1].split("</h1>")[0]
+    assert "医疗设备" in heading  # the English name follows as a subtitle
+    assert IcsClass.objects.get(code="67.220.20").name_zh == "食品添加剂"
