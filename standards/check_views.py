@@ -160,7 +160,7 @@ def report(request, token):
             "total": len(rows),
             "shown": len(shown),
             "verdict": verdict if counts.get(verdict) else "",
-            "summary": [(verdict, n) for verdict, n in counts.items() if n],
+            "summary": [(v, n) for v, n in counts.items() if n],
             "in_input_order": in_input_order,
             "watchable": _watchable(rows),
         },
