@@ -501,7 +501,18 @@ class FTSSearchBackend(BaseSearchBackend):
             rows = [(rowid, *stored_rows[rowid], score) for rowid, score in ranked]
             facet_counts = {}
             if facets:
-                facet_counts = self._facets(cur, plan, from_sql, where, params, facets)
+                # Everything of the models asked for (no text, no filter): counted from
+                # the term index alone, without listing the hits first.
+                everything = not plan.match and (not where or (only_slots and len(where) == 1))
+                facet_counts = self._facets(
+                    cur,
+                    plan,
+                    from_sql,
+                    where,
+                    params,
+                    facets,
+                    (only_slots or []) if everything else None,
+                )
         results = []
         unified = haystack_connections[self.connection_alias].get_unified_index()
         for _rowid, ct, pk, data, score in rows:
@@ -595,21 +606,37 @@ class FTSSearchBackend(BaseSearchBackend):
             )
         return ", ".join(parts + [f"{rank_expr} ASC", "d.rowid"])
 
-    def _facets(self, cur, plan, from_sql, where, params, facets):
+    def _facets(self, cur, plan, from_sql, where, params, facets, everything=None):
+        """Facet counts over the hits. ``everything``: the hits are every document (of
+        the rowid slots listed, or of all models when the list is empty), so the counts
+        come straight from the (field, value, doc) index."""
         # haystack asks for "<field>_exact"; the terms are stored under the field.
         asked = {n.removesuffix("_exact"): n for n in facets if re.fullmatch(r"\w+", n)}
         names = list(asked)
         if not names:
             return {}
         marks = ", ".join(["%s"] * len(names))
-        cur.execute(
-            f"{plan.with_sql()}{', ' if plan.match else 'WITH '}"
-            f"hits AS MATERIALIZED (SELECT d.rowid AS id FROM {from_sql} "
-            f"WHERE {' AND '.join(where) or '1'}) "
-            f"SELECT t.field, t.value, COUNT(*) FROM hits JOIN search_term t ON t.doc = hits.id "
-            f"WHERE t.field IN ({marks}) GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
-            plan.from_params() + params + names,
-        )
+        if everything is not None:
+            slots = (
+                f" AND ((t.doc >> 34) & 63) IN ({', '.join(map(str, everything))})"
+                if everything
+                else ""
+            )
+            cur.execute(
+                f"SELECT t.field, t.value, COUNT(*) FROM search_term t "
+                f"WHERE t.field IN ({marks}){slots} GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
+                names,
+            )
+        else:
+            cur.execute(
+                f"{plan.with_sql()}{', ' if plan.match else 'WITH '}"
+                f"hits AS MATERIALIZED (SELECT d.rowid AS id FROM {from_sql} "
+                f"WHERE {' AND '.join(where) or '1'}) "
+                "SELECT t.field, t.value, COUNT(*) FROM hits "
+                "JOIN search_term t ON t.doc = hits.id "
+                f"WHERE t.field IN ({marks}) GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
+                plan.from_params() + params + names,
+            )
         fields = defaultdict(list)
         for field, value, count in cur.fetchall():
             fields[asked[field]].append((_from_term(value), count))

@@ -534,3 +534,20 @@ def test_check_messages_are_shown_in_the_readers_language(
     # the version page renders the snapshot, which keeps both languages too
     version = client.get(f"/declarations/{declaration.pk}/v/1/").content.decode()
     assert escape(successor.warnings_en[0]) in version
+
+
+def test_catalogue_facets_count_standards_only(chain_catalogue, enterprise, firm_user, publish):
+    # Declarations share the search index and have a status of their own (published):
+    # the catalogue's facets over everything must not count them.
+    from collections import Counter
+
+    from search.services import search_standards
+    from standards.models import Standard
+
+    publish(enterprise, firm_user, data("GB 2760-2014"))
+    page = search_standards("", page_size=1)
+    listed = Standard.objects.listed()
+    assert page.count == listed.count()
+    assert dict(page.facets["status"]).keys() <= {"current", "superseded", "withdrawn", "upcoming"}
+    assert sum(dict(page.facets["status"]).values()) == listed.count()
+    assert dict(page.facets["level"]) == Counter(listed.values_list("level", flat=True))
