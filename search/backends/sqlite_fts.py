@@ -512,6 +512,7 @@ class FTSSearchBackend(BaseSearchBackend):
                     params,
                     facets,
                     (only_slots or []) if everything else None,
+                    hits,
                 )
         results = []
         unified = haystack_connections[self.connection_alias].get_unified_index()
@@ -606,10 +607,13 @@ class FTSSearchBackend(BaseSearchBackend):
             )
         return ", ".join(parts + [f"{rank_expr} ASC", "d.rowid"])
 
-    def _facets(self, cur, plan, from_sql, where, params, facets, everything=None):
+    def _facets(self, cur, plan, from_sql, where, params, facets, everything=None, hits=0):
         """Facet counts over the hits. ``everything``: the hits are every document (of
         the rowid slots listed, or of all models when the list is empty), so the counts
-        come straight from the (field, value, doc) index."""
+        come straight from the (field, value, doc) index. ``hits``: how many there are;
+        past a fifth of the index (see ``_walk_terms``), the facet fields' terms are
+        walked in (field, value) order and kept when their document is a hit, instead
+        of looking up each hit's terms and sorting them for the grouping."""
         # haystack asks for "<field>_exact"; the terms are stored under the field.
         asked = {n.removesuffix("_exact"): n for n in facets if re.fullmatch(r"\w+", n)}
         names = list(asked)
@@ -628,19 +632,34 @@ class FTSSearchBackend(BaseSearchBackend):
                 names,
             )
         else:
+            terms = (
+                f"search_term t WHERE t.field IN ({marks}) AND t.doc IN (SELECT id FROM hits)"
+                if self._walk_terms(cur, hits)
+                else f"hits JOIN search_term t ON t.doc = hits.id WHERE t.field IN ({marks})"
+            )
             cur.execute(
                 f"{plan.with_sql()}{', ' if plan.match else 'WITH '}"
                 f"hits AS MATERIALIZED (SELECT d.rowid AS id FROM {from_sql} "
                 f"WHERE {' AND '.join(where) or '1'}) "
-                "SELECT t.field, t.value, COUNT(*) FROM hits "
-                "JOIN search_term t ON t.doc = hits.id "
-                f"WHERE t.field IN ({marks}) GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
+                f"SELECT t.field, t.value, COUNT(*) FROM {terms} "
+                "GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
                 plan.from_params() + params + names,
             )
         fields = defaultdict(list)
         for field, value, count in cur.fetchall():
             fields[asked[field]].append((_from_term(value), count))
         return {"fields": dict(fields), "dates": {}, "queries": {}}
+
+    @staticmethod
+    def _walk_terms(cur, hits: int) -> bool:
+        """Whether facet counts over ``hits`` documents should walk the facet fields'
+        terms rather than look up the hits' own: past about a fifth of the documents
+        (measured at 100,000: 62,000 hits 327 → 137 ms, 19,000 hits the same either way,
+        12,000 hits 72 vs 102 ms)."""
+        if hits <= CANDIDATES:
+            return False
+        cur.execute("SELECT COUNT(*) FROM search_doc")
+        return hits * 5 > cur.fetchone()[0]
 
     def more_like_this(
         self, model_instance, additional_query_string=None, result_class=None, **kwargs

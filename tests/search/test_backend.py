@@ -462,3 +462,22 @@ def test_counting_without_the_word_clause_counts_the_same_matches(q):
             cur.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [expression])
             counts.append(sorted(r[0] for r in cur.fetchall()))
     assert counts[0] == counts[1] and counts[0]
+
+
+@sqlite_only("the facet strategies of the FTS5 backend")
+@pytest.mark.parametrize(
+    "q, filters", [("医疗器械", {}), ("", {"level": "industry"}), ("GB", {}), ("食品", {})]
+)
+def test_facets_walking_the_terms_count_the_same(monkeypatch, q, filters):
+    # Broad queries count facets by walking the facet fields' terms, others by looking
+    # up each hit's terms: both ways give the same counts in the same order.
+    from search.backends.sqlite_fts import FTSSearchBackend
+
+    counts = []
+    for walk in (False, True):
+        monkeypatch.setattr(
+            FTSSearchBackend, "_walk_terms", staticmethod(lambda cur, n, walk=walk: walk)
+        )
+        page = search_standards(q, page_size=1, **filters)
+        counts.append({name: list(values) for name, values in page.facets.items()})
+    assert counts[0] == counts[1] and any(counts[0].values())
