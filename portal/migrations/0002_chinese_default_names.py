@@ -35,9 +35,15 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # After every Wagtail migration that looks the groups up by their English names
+    # to give them permissions (admin access, images, documents, page locking).
     dependencies = [
         ("portal", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("wagtailcore", "0098_apitoken"),
+        ("wagtailadmin", "0006_formstate"),
+        ("wagtaildocs", "0014_alter_document_file_size"),
+        ("wagtailimages", "0027_image_description"),
+        ("wagtailsearch", "0010_add_text_fields"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -44,5 +44,9 @@ def test_wagtails_default_groups_and_workflow_have_chinese_names():
 
     names = set(Group.objects.values_list("name", flat=True))
     assert {"审核员", "编辑"} <= names and not {"Moderators", "Editors"} & names
+    # Renamed after Wagtail's migrations gave them their permissions.
+    for name in ("审核员", "编辑"):
+        granted = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+        assert {"access_admin", "add_image", "choose_image", "add_document"} <= granted, name
     assert list(Workflow.objects.values_list("name", flat=True)) == ["审核员审批"]
     assert list(Task.objects.values_list("name", flat=True)) == ["审核员审批"]
