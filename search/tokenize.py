@@ -137,8 +137,9 @@ def keywords(word_list: list[str], limit: int = 12) -> list[str]:
 
     A title's kind ("食品安全国家标准 …") says nothing of its subject: its pieces
     (食品, 安全, 国家 …) are left out with it, once for each time it occurs. When
-    there are Chinese words, words in Latin letters (the English title: "national",
-    "standard", "general") are left out too."""
+    there are Chinese words, the longer words in Latin letters (the English title:
+    "national", "standard", "general") are left out too; short ones and those with
+    digits stay (USB, LED, 5G, GSM name the subject)."""
     words = list(word_list)
     for word in word_list:
         for part in _boilerplate_parts(word):
@@ -149,8 +150,17 @@ def keywords(word_list: list[str], limit: int = 12) -> list[str]:
         if len(word) >= 2 and word not in _STOP and not word.isdigit() and word not in seen:
             seen.append(word)
     if any(_HAN_RUN.match(word) for word in seen):
-        seen = [word for word in seen if _HAN_RUN.match(word)]
+        seen = [word for word in seen if _HAN_RUN.match(word) or _acronym(word)]
     return sorted(seen, key=len, reverse=True)[:limit]
+
+
+def _acronym(word: str) -> bool:
+    """A Latin-letter word that names a subject in a Chinese title (usb, led, 5g)."""
+    return word not in _EN_STOP and (len(word) <= 4 or any(c.isdigit() for c in word))
+
+
+#: Short English words of titles that name no subject.
+_EN_STOP = frozenset("a an and by for in its of on or the to with part code test use".split())
 
 
 @functools.lru_cache(maxsize=64)

@@ -68,5 +68,9 @@ def test_keywords_leave_out_the_kind_of_standard_and_the_english_title():
     assert found[0] == "预包装食品标签通则"
     assert "食品" in found  # the subject's own 食品 stays: only the kind's copy goes
     assert not {"安全", "国家", "全国", "national", "standard", "general"} & set(found)
+    # Acronyms in a Chinese title name its subject: they stay.
+    assert "usb" in tokenize.keywords(tokenize.words("信息技术 USB 3.0 接口规范"))
+    assert {"gsm", "cdma"} <= set(tokenize.keywords(tokenize.words("GSM/CDMA 数字蜂窝移动通信网")))
+    assert "5g" in tokenize.keywords(tokenize.words("5G 移动通信 基站 技术要求"))
     # Without Chinese words, the words in Latin letters are the keywords.
     assert tokenize.keywords(["ultrasonic", "probes", "标准"]) == ["ultrasonic", "probes"]
