@@ -148,7 +148,9 @@ def report(request, token):
     # ``verdict`` narrows the table to one conclusion (the summary's chips link to it);
     # an unknown value shows every row.
     verdict = request.GET.get("verdict", "")
-    shown = [row for row in rows if row.verdict == verdict] if counts.get(verdict) else rows
+    if not counts.get(verdict):
+        verdict = ""
+    shown = [row for row in rows if row.verdict == verdict] if verdict else rows
     page = Paginator(shown, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -158,8 +160,7 @@ def report(request, token):
             "rows": page.object_list,
             "page": page,
             "total": len(rows),
-            "shown": len(shown),
-            "verdict": verdict if counts.get(verdict) else "",
+            "verdict": verdict,
             "summary": [(v, n) for v, n in counts.items() if n],
             "in_input_order": in_input_order,
             "watchable": _watchable(rows),

@@ -39,6 +39,23 @@ def _site_language_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _search_index_emptied_after_committing_tests(request, django_db_blocker):
+    """A test that commits (``transaction=True``, the live server) has its tables
+    emptied by Django afterwards, but the search index's tables are not Django models:
+    they are emptied here, or the next test would find the last one's standards."""
+    marker = request.node.get_closest_marker("django_db")
+    committing = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    yield
+    if committing:
+        from haystack import connections as search_connections
+
+        with django_db_blocker.unblock():
+            search_connections["default"].get_backend().clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _postgresql_test_database_closes(request, django_db_blocker):
     """On PostgreSQL, end the connections other threads (the live server's) still hold

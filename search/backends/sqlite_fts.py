@@ -457,14 +457,11 @@ class FTSSearchBackend(BaseSearchBackend):
             f"WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s"
         )
         # A filter on models alone is read from the rowids' slot bits (see rank_rowid)
-        # when no other indexed model shares the slot: no join, and broad queries stay
-        # on the bounded path.
-        fts_only = plan.match and (not where or (only_slots and len(where) == 1))
-        slot_sql = (
-            f" AND ((rowid >> 34) & 63) IN ({', '.join(map(str, only_slots))})"
-            if (fts_only and where)
-            else ""
-        )
+        # when no other indexed model shares the slot: no join; broad queries stay on
+        # the bounded path, and without text the facets come from the term index alone.
+        models_only = not where or bool(only_slots and len(where) == 1)
+        fts_only = plan.match and models_only
+        slot_sql = _slot_filter("rowid", only_slots) if fts_only else ""
         with self.db.cursor() as cur:
             if fts_only:
                 cur.execute(
@@ -501,9 +498,7 @@ class FTSSearchBackend(BaseSearchBackend):
             rows = [(rowid, *stored_rows[rowid], score) for rowid, score in ranked]
             facet_counts = {}
             if facets:
-                # Everything of the models asked for (no text, no filter): counted from
-                # the term index alone, without listing the hits first.
-                everything = not plan.match and (not where or (only_slots and len(where) == 1))
+                everything = not plan.match and models_only
                 facet_counts = self._facets(
                     cur,
                     plan,
@@ -621,14 +616,10 @@ class FTSSearchBackend(BaseSearchBackend):
             return {}
         marks = ", ".join(["%s"] * len(names))
         if everything is not None:
-            slots = (
-                f" AND ((t.doc >> 34) & 63) IN ({', '.join(map(str, everything))})"
-                if everything
-                else ""
-            )
             cur.execute(
                 f"SELECT t.field, t.value, COUNT(*) FROM search_term t "
-                f"WHERE t.field IN ({marks}){slots} GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
+                f"WHERE t.field IN ({marks}){_slot_filter('t.doc', everything)} "
+                "GROUP BY t.field, t.value ORDER BY 3 DESC, 2",
                 names,
             )
         else:
@@ -680,6 +671,14 @@ class FTSSearchBackend(BaseSearchBackend):
         plan = QueryPlan(any_words=title_words)
         kwargs.setdefault("end_offset", 10)
         return self._run(plan, result_class=result_class, exclude_ids=[doc_id], **kwargs)
+
+
+def _slot_filter(column: str, slots) -> str:
+    """`` AND …`` keeping the rowids in ``column`` whose slot bits (see ``rank_rowid``)
+    are among ``slots``; empty when there are none to keep to."""
+    if not slots:
+        return ""
+    return f" AND ((({column}) >> 34) & 63) IN ({', '.join(map(str, slots))})"
 
 
 def _exclusive_slots(cts, indexed) -> list[int] | None:
