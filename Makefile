@@ -50,7 +50,12 @@ PYTEST_ARGS ?=
 TEST_RUNS := var/test-runs
 # pytest-django prefers DJANGO_SETTINGS_MODULE from the environment (exported above
 # for `make run`) to pytest.ini's: name the test settings explicitly.
-PYTEST := DJANGO_SETTINGS_MODULE=portal.settings.test $(VENV)/bin/pytest
+# A whole run still going after TEST_TIME_LIMIT seconds is interrupted (pytest prints
+# where it was and what it had), then killed a minute later if need be: a stuck run
+# fails with its log instead of holding CI until CI's own limit.
+TEST_TIME_LIMIT ?= 2400
+PYTEST := DJANGO_SETTINGS_MODULE=portal.settings.test \
+	timeout --foreground --signal=INT --kill-after=60 $(TEST_TIME_LIMIT) $(VENV)/bin/pytest
 PG_SKIPPED := PostgreSQL skipped: set TEST_DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:5432/NAME \
 	(a role with CREATEDB) to run the suite on PostgreSQL too; .ci/run, run as root, installs \
 	PostgreSQL from Debian packages and does this.

@@ -39,6 +39,19 @@ def _site_language_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture
+def rate_window_held(monkeypatch):
+    """Rate limits count attempts per clock window (a minute, an hour); a test that
+    makes its attempts across the turn of a minute would see the count start again.
+    The limiter's clock stands still in the middle of a day for the test."""
+    import time as real_time
+
+    from declarations.views import account
+
+    now = (real_time.time() // 86400) * 86400 + 43200.5
+    monkeypatch.setattr(account, "time", type("HeldClock", (), {"time": staticmethod(lambda: now)}))
+
+
 @pytest.fixture(autouse=True)
 def _search_index_emptied_after_committing_tests(request, django_db_blocker):
     """A test that commits (``transaction=True``, the live server) has its tables

@@ -18,7 +18,7 @@ User = get_user_model()
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
+def fresh_rate_limits(rate_window_held):
     cache.clear()
     yield
     cache.clear()

@@ -59,7 +59,7 @@ def test_honeypot_keeps_nothing(client, declaration):
     assert not Complaint.objects.exists()
 
 
-def test_rate_limited_per_address(client, declaration, settings):
+def test_rate_limited_per_address(client, declaration, settings, rate_window_held):
     settings.DECLARATIONS_RATE_LIMITS = {**settings.DECLARATIONS_RATE_LIMITS, "complaint": "2/m"}
     for _ in range(2):
         assert client.post(url(declaration), {"text": "问题"}).status_code == 200
@@ -71,7 +71,7 @@ def test_rate_limited_per_address(client, declaration, settings):
     assert response.status_code == 200 and Complaint.objects.count() == 3
 
 
-def test_default_limit_applies_without_settings(client, declaration, settings):
+def test_default_limit_applies_without_settings(client, declaration, settings, rate_window_held):
     settings.DECLARATIONS_RATE_LIMITS = {}
     codes = [client.post(url(declaration), {"text": "问题"}).status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
