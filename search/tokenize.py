@@ -56,6 +56,14 @@ def _jieba() -> jieba.Tokenizer:
     return tokenizer
 
 
+def reload_dictionaries() -> None:
+    """Segment with the dictionaries as they are on disk now (after
+    ``build_search_dictionary`` wrote the catalogue's)."""
+    _jieba.cache_clear()
+    _segment_words.cache_clear()
+    _boilerplate_parts.cache_clear()
+
+
 #: Title pieces that are not product names: part headings, generic tails.
 _PIECE_STOP = re.compile(r"^第.+部分$|^(部分|通用|技术|要求|规范|方法|标准|指南|总则|术语)+$")
 

@@ -28,6 +28,40 @@ def sqlite_only(why: str):
     return pytest.mark.skipif(VENDOR != "sqlite", reason=f"SQLite only: {why}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _catalogue_dictionary_of_the_run(tmp_path_factory):
+    """The catalogue dictionary (``build_search_dictionary``, run by ``load_demo``) is
+    written to the run's own folder, never to the project's var/: the suites on SQLite
+    and PostgreSQL run at once in one checkout, and a file left by an earlier run would
+    change how every later run segments titles."""
+    from search import tokenize
+
+    before = tokenize.CATALOGUE_DICTIONARY
+    tokenize.CATALOGUE_DICTIONARY = tmp_path_factory.mktemp("search") / "jieba_catalogue.txt"
+    _forget_catalogue_dictionary()
+    yield
+    tokenize.CATALOGUE_DICTIONARY = before
+    _forget_catalogue_dictionary()
+
+
+def _forget_catalogue_dictionary():
+    from search import tokenize
+
+    tokenize.CATALOGUE_DICTIONARY.unlink(missing_ok=True)
+    tokenize.reload_dictionaries()
+
+
+@pytest.fixture(autouse=True)
+def _no_catalogue_dictionary_after_each_test():
+    """A test that built the catalogue dictionary (load_demo) leaves none behind: the
+    tests after it segment with the project's dictionary alone, whatever their order."""
+    from search import tokenize
+
+    yield
+    if tokenize.CATALOGUE_DICTIONARY.exists():
+        _forget_catalogue_dictionary()
+
+
 @pytest.fixture(autouse=True)
 def _site_language_after_each_test():
     """A request in English (the language switcher) leaves the test thread in English:

@@ -22,8 +22,7 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{term} {10 + count} n" for term, count in sorted(terms.items())]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        tokenize._jieba.cache_clear()
-        tokenize._segment_words.cache_clear()
+        tokenize.reload_dictionaries()
         self.stdout.write(self.style.SUCCESS(f"检索词典：{len(terms)} 个词 → {path}"))
         if rebuild:
             call_command("rebuild_index", interactive=False, verbosity=options.get("verbosity", 1))
