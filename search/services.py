@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from haystack.query import SearchQuerySet
 
-from search import tokenize
+from search import nearest, tokenize
 from standards.models import Standard
 
 FACETS = ("level", "status", "ics", "department", "year")
@@ -27,6 +27,9 @@ class SearchPage:
     page_size: int
     facets: dict = field(default_factory=dict)
     truncated: bool = False  # the query was cut to tokenize.MAX_QUERY characters
+    #: Set when these are the results of a nearer query (``query``) because the one
+    #: asked (``instead_of``) found nothing; see ``search_or_nearest``.
+    instead_of: str | None = None
 
     @property
     def pages(self) -> int:
@@ -77,6 +80,23 @@ def search_standards(
         facets=sqs.facet_counts().get("fields", {}) if facets else {},
         truncated=len(q or "") > tokenize.MAX_QUERY,
     )
+
+
+def search_or_nearest(q: str = "", **options) -> SearchPage:
+    """``search_standards``; when a text query finds nothing, the results of the nearest
+    query that finds something (``search.nearest``: the catalogue's wording for an
+    everyday word, fewer words), with ``instead_of`` holding what was asked. The same
+    filters apply; a query holding a standard number is never replaced."""
+    page = search_standards(q, **options)
+    if page.count or not (q or "").strip():
+        return page
+    filters = {name: options[name] for name in FACETS if name in options}
+    for candidate in nearest.candidates(q):
+        if standards_queryset(candidate, **filters).count():
+            found = search_standards(candidate, **options)
+            found.instead_of = q
+            return found
+    return page
 
 
 def suggest(q: str, limit: int = 8) -> list:

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from search.services import FACETS, SORTS, search_standards
+from search import nearest
+from search.services import FACETS, SORTS, search_or_nearest
 from standards.models import IcsClass, Level, Status
 
 PAGE_SIZE = 20
@@ -35,7 +36,7 @@ def search(request):
     except ValueError:
         page_number = 1
     active = {k: v for k, v in filters.items() if v}
-    page = search_standards(
+    page = search_or_nearest(
         q,
         page=page_number,
         page_size=PAGE_SIZE,
@@ -88,6 +89,9 @@ def search(request):
                 ("number", _("标准编号")),
             ],
             "active": active,
+            # The catalogue's wording for an everyday word in the query, as a search
+            # of its own (针筒 → 注射器), when the query found something as typed.
+            "rewrites": nearest.rewrites(q)[:3] if page.count and not page.instead_of else [],
             "query_string": query_string,
             "start_index": (page.page - 1) * page.page_size + 1,
             "prev_page": page.page - 1 if page.page > 1 else None,

@@ -47,3 +47,30 @@ def test_search_facet_open(live_server, page, screenshot, chain_catalogue, impor
     page.wait_for_url("**/standards/YY/T%200287-2017/")
     assert "GB/T 42061-2022" in page.locator(".verdict-note").inner_text()
     screenshot("search-opened-result")
+
+
+def test_search_in_everyday_words(live_server, page, screenshot, import_records):
+    """Nothing is called 针筒 in the catalogue: the page shows the syringes (注射器) and
+    says so; from there, filtering keeps the everyday query in the box and the link."""
+    import_records(
+        [
+            {"number": "GB 15810-2019", "title": "一次性使用无菌注射器", "level": "national"},
+            {
+                "number": "YY/T 0573.4-2020",
+                "title": "一次性使用无菌注射器 第4部分：防止重复使用注射器",
+            },
+        ]
+    )
+    page.goto(live_server.url + "/search/")
+    page.locator("#search-q").fill("针筒")
+    page.locator("#search-q").press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    notice = page.get_by_role("status")
+    assert notice.inner_text() == "没有找到与“针筒”相符的标准，以下是“注射器”的检索结果。"
+    assert page.locator(".result").count() == 2
+    assert page.locator(".result em").first.inner_text() == "注射器"
+    screenshot("search-everyday-words")
+    page.locator('a[data-facet="level"]', has_text="国家标准").click()
+    page.wait_for_url("**level=national*")
+    assert page.locator("#search-q").input_value() == "针筒"
+    assert [n.inner_text() for n in page.locator(".result a.num").all()] == ["GB 15810-2019"]
