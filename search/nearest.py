@@ -11,6 +11,7 @@ the search service decides which candidate to use.
 """
 
 import functools
+import unicodedata
 from pathlib import Path
 
 from search import tokenize
@@ -41,8 +42,10 @@ def rewrites(query: str) -> list[str]:
     by the catalogue's word: one rewrite per alternative, the first alternatives first.
     Empty when the query holds no everyday word."""
     folded = tokenize.fold(query)
-    # Positions in the text as typed when folding kept its length (it shows as typed).
-    text = query if len(folded) == len(query) else folded
+    # Positions in the text as typed when folding only changed the case, one character
+    # for one (then the rewrite shows as typed); otherwise in the folded text.
+    same = unicodedata.normalize("NFKC", query) == query and len(query.lower()) == len(query)
+    text = query if same else folded
     table = synonyms()
     spans = []
     for word in sorted(table, key=len, reverse=True):
@@ -67,8 +70,11 @@ def rewrites(query: str) -> list[str]:
 
 def candidates(query: str) -> list[str]:
     """Queries to try, nearest first, when ``query`` found nothing: the query in the
-    catalogue's words, then fewer words (dropping leading words first: a Chinese query
-    names the product last, 婴幼儿 奶粉), each also in the catalogue's words.
+    catalogue's words, then fewer words. At each number of words, the shorter queries
+    that hold the catalogue's word for an everyday word come first (that word names the
+    product: 针筒 包装 → 注射器, not 包装), then the others, dropping leading words first
+    (a Chinese query names the product last: 婴幼儿 奶粉). A word that says nothing on
+    its own (标准, one character) is never a query by itself.
 
     None for a query holding a standard number: "nothing under GB 99999-2020" must not
     turn into "everything under GB"."""
@@ -76,14 +82,20 @@ def candidates(query: str) -> list[str]:
     if parsed.numbers or parsed.serials or parsed.truncated:
         return []
     words = query.split()
-    queries = [" ".join(words)]
+    asked = " ".join(words)
+    out = [r for r in rewrites(asked) if r != asked]
     if 1 < len(words) <= MAX_WORDS:
         for size in range(len(words) - 1, 0, -1):
-            for start in range(len(words) - size, -1, -1):
-                queries.append(" ".join(words[start : start + size]))
-    out = []
-    for text in queries:
-        for candidate in [text, *rewrites(text)]:
-            if candidate != queries[0] and candidate not in out:
-                out.append(candidate)
-    return out[:MAX_CANDIDATES]
+            windows = [
+                " ".join(words[start : start + size]) for start in range(len(words) - size, -1, -1)
+            ]
+            out += [r for window in windows for r in rewrites(window)]
+            out += [w for w in windows if size > 1 or _says_something(w)]
+    return list(dict.fromkeys(c for c in out if c != asked))[:MAX_CANDIDATES]
+
+
+def _says_something(word: str) -> bool:
+    """Whether one word is worth a search of its own: not a stop word (标准, 要求),
+    not a single character."""
+    folded = tokenize.fold(word)
+    return len(folded) > 1 and folded not in tokenize.STOP_WORDS

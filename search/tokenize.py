@@ -37,7 +37,7 @@ _SEGMENT = re.compile(rf"[{_HAN}]+|[a-z0-9]+(?:[._][a-z0-9]+)*")
 _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
 _CHUNK = re.compile(rf"[{_HAN}a-z0-9.]+")
 _WORD_SPLIT = re.compile(rf"[{_HAN}]+|[a-z0-9]+")
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     "的 和 与 及 或 等 之 中 用 于 在 对 为 第 部分 要求 方法 规范 标准 技术 技术规范 通用 "
     # Words of the standard's kind, not its subject: they would make every food
     # safety standard "related" to every other.
@@ -155,7 +155,7 @@ def keywords(word_list: list[str], limit: int = 12) -> list[str]:
                 words.remove(part)
     seen = []
     for word in words:
-        if len(word) >= 2 and word not in _STOP and not word.isdigit() and word not in seen:
+        if len(word) >= 2 and word not in STOP_WORDS and not word.isdigit() and word not in seen:
             seen.append(word)
     if any(_HAN_RUN.match(word) for word in seen):
         seen = [word for word in seen if _HAN_RUN.match(word) or _acronym(word)]
@@ -174,7 +174,7 @@ _EN_STOP = frozenset("a an and by for in its of on or the to with part code test
 @functools.lru_cache(maxsize=64)
 def _boilerplate_parts(word: str) -> tuple[str, ...]:
     """The pieces jieba also gives for a multi-word stop phrase (none for other words)."""
-    if len(word) < 4 or word not in _STOP:
+    if len(word) < 4 or word not in STOP_WORDS:
         return ()
     return tuple(w for w in _segment_words(word) if w != word)
 

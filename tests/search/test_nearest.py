@@ -41,23 +41,36 @@ def test_candidates_nearest_first():
     assert nearest.candidates("婴幼儿 奶粉") == [
         "婴幼儿 乳粉",
         "婴幼儿 配方食品",
-        "奶粉",  # leading words go first: the product is named last
-        "乳粉",
+        "乳粉",  # fewer words: the catalogue's word for the product first
         "配方食品",
+        "奶粉",  # then leading words go first: the product is named last
         "婴幼儿",
     ]
+    assert nearest.candidates("针筒 包装") == ["注射器 包装", "注射器", "包装", "针筒"]
     assert nearest.candidates("没有这种东西") == []
 
 
-@pytest.mark.parametrize("query", ["GB 99999-2020", "99999", "针筒 GB 15810", "针" * 500])
+def test_words_that_say_nothing_alone_are_never_a_query():
+    assert nearest.candidates("针筒 标准") == ["注射器 标准", "注射器", "针筒"]
+    assert nearest.candidates("针筒 a") == ["注射器 a", "注射器", "针筒"]
+    assert nearest.candidates("婴幼儿 的") == ["婴幼儿"]
+
+
+@pytest.mark.parametrize("query", ["GB 99999-2020 针筒", "99999 针筒", "针筒 " * 70])
 def test_no_candidates_for_numbers_or_cut_queries(query):
-    assert nearest.candidates(query) == []
+    assert nearest.rewrites(query)  # it holds an everyday word …
+    assert nearest.candidates(query) == []  # … and yet nothing is tried
 
 
 def test_candidates_are_bounded():
-    many = " ".join(["针筒"] * 6)
-    assert len(nearest.candidates(many)) <= nearest.MAX_CANDIDATES
-    assert nearest.candidates(" ".join(["字"] * 20)) == []  # too many words to cut down
+    six = "针筒 针头 奶粉 假牙 核磁 彩超"
+    assert len(nearest.candidates(six)) == nearest.MAX_CANDIDATES
+    assert nearest.candidates(" ".join(["字字"] * 20)) == []  # too many words to cut down
+
+
+def test_longer_everyday_words_first():
+    assert nearest.rewrites("婴儿配方奶粉") == ["婴儿配方食品"]  # not 婴儿配方配方食品
+    assert nearest.rewrites("一次性注射针头") == ["一次性注射针"]
 
 
 # -- on the real index -------------------------------------------------------------------
@@ -113,9 +126,16 @@ def test_search_page_offers_the_catalogues_wording_when_found_as_typed(client, d
     )
 
 
+def test_a_generic_word_never_beats_the_product(syringes):
+    page = search_or_nearest("针筒 标准")
+    assert page.query == "注射器" and page.count == 2
+
+
 def test_search_page_in_english_and_escaped(client, syringes):
-    html = client.get("/search/", {"q": "<b>针筒</b>"}).content.decode()
-    assert "<b>针筒</b>" not in html and "&lt;b&gt;针筒&lt;/b&gt;" in html
+    html = client.get("/search/", {"q": "<i>x</i> 针筒"}).content.decode()
+    notice = html[html.index('class="search-instead"') :]
+    notice = notice[: notice.index("</p>")]
+    assert "没有找到与“&lt;i&gt;x&lt;/i&gt; 针筒”相符的标准" in notice and "<i>" not in notice
     client.cookies["django_language"] = "en"
     html = client.get("/search/", {"q": "针筒"}).content.decode()
-    assert "No standard matches “针筒”; showing results for “<strong>注射器</strong>”." in html
+    assert "No standards match “针筒”; showing results for “<strong>注射器</strong>”." in html
