@@ -100,11 +100,16 @@ def search_or_nearest(q: str = "", **options) -> SearchPage:
 
 
 def suggest(q: str, limit: int = 8) -> list:
-    """Suggestions while typing: numbers and titles that contain what was typed so far."""
+    """Suggestions while typing: numbers and titles that contain what was typed so far,
+    or, when none does, the catalogue's word for an everyday word typed (search.nearest)."""
     if not q or not q.strip():
         return []
-    sqs = SearchQuerySet().models(Standard).filter(title_auto=q)
-    return list(sqs[:limit])
+    for text in [q, *nearest.rewrites(q)[:2]]:
+        # What was typed; if nothing, the catalogue's word for it (针筒 → 注射器).
+        results = list(SearchQuerySet().models(Standard).filter(title_auto=text)[:limit])
+        if results:
+            return results
+    return []
 
 
 def related(standard: Standard, limit: int = 6) -> list:

@@ -139,3 +139,12 @@ def test_search_page_in_english_and_escaped(client, syringes):
     client.cookies["django_language"] = "en"
     html = client.get("/search/", {"q": "针筒"}).content.decode()
     assert "No standards match “针筒”; showing results for “<strong>注射器</strong>”." in html
+
+
+def test_suggestions_in_the_catalogues_words(client, syringes):
+    body = client.get("/api/v1/standards/suggest", {"q": "针筒"}).json()
+    assert {r["number"] for r in body["results"]} == {"GB 15810-2019", "YY/T 0573.4-2020"}
+    # what was typed comes first when it finds something
+    body = client.get("/api/v1/standards/suggest", {"q": "注射针"}).json()
+    assert [r["number"] for r in body["results"]] == ["GB 15811-2016"]
+    assert client.get("/api/v1/standards/suggest", {"q": "没有这种东西"}).json() == {"results": []}
