@@ -48,7 +48,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from pypdf.errors import DependencyError
 
-from standards.numbers import find_references
+from standards.numbers import Reference, find_references, try_parse
 
 __all__ = [
     "MAX_PDF_PAGES",
@@ -328,6 +328,30 @@ def _context(text: str, start: int, end: int) -> str:
     return ("…" if a > line_start else "") + snippet + ("…" if b < line_end else "")
 
 
+_CELL = re.compile(r"[^\t\n]+")
+
+
+def _references(text: str, tabular: bool) -> list[Reference]:
+    """The references in ``text``; in a table also every cell that is, as a whole, a
+    standard number in any written form (``gb 5749-2006``: lower case is not taken as
+    a citation in prose, but a cell of a 标准编号 column holds nothing else)."""
+    found = find_references(text)
+    if not tabular:
+        return found
+    covered = [(r.start, r.end) for r in found]
+    for m in _CELL.finditer(text):
+        start, end = (
+            m.start() + len(m[0]) - len(m[0].lstrip()),
+            m.end() - (len(m[0]) - len(m[0].rstrip())),
+        )
+        if any(s < end and start < e for s, e in covered):
+            continue
+        number = try_parse(text[start:end])
+        if number is not None:
+            found.append(Reference(start, end, text[start:end], number))
+    return sorted(found, key=lambda r: r.start)
+
+
 def _finish(document: ExtractedDocument, collected: _Text) -> ExtractedDocument:
     """Find the references in the collected text and fill in ``document``."""
     text = collected.value()
@@ -345,7 +369,9 @@ def _finish(document: ExtractedDocument, collected: _Text) -> ExtractedDocument:
         return i >= 0 and spans[i][0] <= offset < spans[i][1]
 
     seen: dict[str, FoundReference] = {}
-    for ref in find_references(text):
+    for ref in _references(text, tabular=document.kind in ("csv", "xlsx")):
+        if collected.truncated and ref.end >= len(text):
+            continue  # cut by the cap: "GB 7718-2011" read as "GB 7718"
         normalized = ref.number.normalized
         normative = in_section(ref.start)
         if normalized in seen:

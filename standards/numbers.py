@@ -733,7 +733,9 @@ def find_references(text: str) -> list[Reference]:
         if (
             number.year is None
             and number.code in _UNIT_CODES
-            and _NUMBER_BEFORE.search(folded, max(0, start - 8), start)
+            # In the text as written: a tab or line end (a spreadsheet cell, a list)
+            # separates a row number from the standard, only spaces make "16 GB".
+            and _NUMBER_BEFORE.search(text, max(0, start - 8), start)
         ):
             continue
         found.append(Reference(start, end, text[start:end], number))

@@ -346,6 +346,19 @@ def test_csv_cells_are_read_as_text():
     ]
 
 
+def test_a_cell_that_is_a_number_counts_even_in_lower_case():
+    """A 标准编号 column holds numbers as people type them; in prose, lower case is not
+    taken as a citation, in a cell of its own it is one."""
+    data = "序号,标准编号,名称\n1,GB 14881,卫生规范\n2,gb 5749-2006,饮用水\n3,ABC-123,型号\n"
+    document = extract(data.encode("gb18030"), "清单.csv")
+    assert [(r.normalized, r.line) for r in document.references] == [
+        ("GB 14881", 2),  # after the row number 1: not "1 GB", a size
+        ("GB 5749-2006", 3),
+    ]
+    prose = extract("说明：gb 5749-2006 写成小写\n".encode(), "说明.txt")
+    assert prose.references == []
+
+
 def test_csv_is_recognised_by_content_whatever_the_name():
     tsv = "标准编号\t标准名称\nGB 2760-2014\t食品添加剂使用标准\nGB 7718-2011\t标签通则\n"
     assert extract(tsv.encode("gbk"), "export.txt").kind == "csv"

@@ -664,6 +664,20 @@ def spans(text):
     return [(ref.text, ref.number.normalized) for ref in find_references(text)]
 
 
+def test_a_row_number_or_an_earlier_line_is_not_a_storage_size():
+    # "16 GB" is a size only with spaces between; a tab (a spreadsheet's cells) or a
+    # line end (a list) separates a row number or an earlier number from a standard.
+    assert [r.number.normalized for r in find_references("1\tGB 14881\n2\tGB 5749")] == [
+        "GB 14881",
+        "GB 5749",
+    ]
+    assert [r.number.normalized for r in find_references("GB 14881\nGB 5749")] == [
+        "GB 14881",
+        "GB 5749",
+    ]
+    assert find_references("内存 16 GB 2 条") == []
+
+
 def test_finds_references_among_chinese_text():
     text = "符合GB 2760—2014《食品安全国家标准》和GB/T 191的要求"
     found = find_references(text)
