@@ -113,6 +113,20 @@ class ReadOnlyViewSet(ModelViewSet):
     def extra_urls(self):
         return []
 
+    @property
+    def url_finder_class(self):
+        """Where the admin links an object (site history, reports): its edit view when
+        the viewset has one, else its inspect view (Wagtail's default finder reverses
+        "edit" and failed with a 500 for a logged draw or complaint)."""
+        from wagtail.admin.admin_url_finder import ModelAdminURLFinder
+
+        name = "edit" if "edit" in self.keep_views else "inspect"
+        return type(
+            "_ReadOnlyAdminURLFinder",
+            (ModelAdminURLFinder,),
+            {"edit_url_name": self.get_url_name(name)},
+        )
+
     def title_text(self, obj) -> str:
         return str(obj)
 

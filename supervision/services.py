@@ -568,6 +568,12 @@ def make_draw(
         )
         people = sorted(inspector_pool())
         excluded = sorted(recently_drawn() & {e for _d, e in pairs})
+        # A draw is recorded for good: one that asks for inspectors where there are
+        # none could never be carried out, and is refused instead.
+        if m > 0 and not people:
+            raise ValidationError(
+                {"m": _("检查人员库为空：请先在“用户”中把检查人员加入“监督检查员”组")}
+            )
         chosen, inspectors = drawing.draw(seed, pairs, people, n, m, excluded)
         by_id = dict(pairs)
         record = SpotCheckDraw.objects.create(

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from declarations.models import Declaration, Enterprise, Membership
-from supervision import services
+from supervision import groups, services
 from supervision.draw import draw, pool_digest
 from supervision.models import SpotCheckDraw, three_years_before
 
@@ -204,3 +204,30 @@ def test_inactive_or_other_users_are_not_inspectors(db, supervisor, inspectors):
         user=get_user_model().objects.get(username="someone"), enterprise=firm
     )
     assert set(services.inspector_pool()) == {u.pk for u in inspectors} | {supervisor.pk}
+
+
+def test_a_draw_without_inspectors_to_draw_is_refused(client, many):
+    from django.contrib.auth.models import Group
+
+    for name in (groups.INSPECTORS, groups.SUPERVISORS):
+        Group.objects.get(name=name).user_set.clear()
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    assert services.inspector_pool() == []
+    client.force_login(admin)
+    form = {"seed": "1", "n": "3", "m": "2", "region": "", "category": "", "industry": ""}
+    response = client.post("/admin/supervision/draws/new/", form)
+    assert response.status_code == 200 and not SpotCheckDraw.objects.exists()
+    assert "检查人员库为空" in response.content.decode()
+    # once there is an inspector, the same draw goes ahead
+    staff("inspector", groups.INSPECTORS)
+    client.post("/admin/supervision/draws/new/", form)
+    assert len(SpotCheckDraw.objects.get().chosen_inspectors) == 1
+
+
+def test_site_history_links_a_logged_draw_to_its_page(client, supervisor, many, inspectors):
+    record = services.make_draw(supervisor, n=2, m=1, seed=3)
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    response = client.get("/admin/reports/site-history/")
+    assert response.status_code == 200  # was a 500: no "edit" view for draws
+    assert f"/admin/supervision/draws/inspect/{record.pk}/" in response.content.decode()
