@@ -59,6 +59,10 @@ def test_sign_up_declare_publish_and_revise(
     # A number typed half way ("GB/T", no serial yet) is not judged "malformed" while it
     # is being typed, only once the field is left.
     partial = page.locator("#id_standards-1-number")
+    # With the list open, a click on the next field reaches that field (the list takes
+    # its own room instead of covering it) and picks no edition by accident.
+    partial.click(timeout=5000)
+    assert number.input_value() == "GB 2760"
     partial.press_sequentially("GB/T", delay=40)
     page.wait_for_timeout(1200)
     partial_row = page.locator("[data-std-row]").nth(1)
