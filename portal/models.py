@@ -43,7 +43,7 @@ class HomePage(Page):
         verbose_name = _("首页")
 
     def get_context(self, request, *args, **kwargs):
-        from standards.models import Standard, Status
+        from standards.models import Standard
 
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = (
@@ -54,7 +54,7 @@ class HomePage(Page):
         context["counts"] = {
             "total": listed.count(),
             "in_force": listed.in_force().count(),
-            "upcoming": listed.filter(status=Status.UPCOMING).count(),
+            "upcoming": listed.upcoming().count(),
         }
         context["recent_standards"] = listed.filter(published__isnull=False).order_by(
             "-published", "number"

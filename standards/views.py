@@ -122,8 +122,12 @@ def browse(request):
         qs = qs.filter(level=level)
     status = request.GET.get("status")
     today = datetime.date.today()
-    if status == "in_force":
+    # By the dates, as of today, like the status shown on each row; 被代替 and 废止
+    # as recorded.
+    if status in ("in_force", Status.CURRENT):
         qs = qs.in_force(today)
+    elif status == Status.UPCOMING:
+        qs = qs.upcoming(today)
     elif status in Status.values:
         qs = qs.filter(status=status)
     year = request.GET.get("year", "")
@@ -142,6 +146,12 @@ def browse(request):
             qs = qs.filter(title__icontains=q) | qs.filter(number__icontains=q)
     counts = dict(Standard.objects.listed().values_list("level").annotate(n=Count("id")).order_by())
     page = Paginator(qs.order_by("series", "-year"), 30).get_page(request.GET.get("page"))
+    # Each row's status today, by the same rules as the standard's own page.
+    catalogue = DbCatalogue()
+    catalogue.preload(objects=page.object_list)
+    for std in page.object_list:
+        edition = catalogue.get(std.number)
+        std.status_today = status_on(edition, today, catalogue) if edition else std.status
     return render(
         request,
         "standards/browse.html",
@@ -150,7 +160,10 @@ def browse(request):
             "levels": [(value, label, counts.get(value, 0)) for value, label in Level.choices],
             "level": level,
             "status": status,
-            "statuses": [("in_force", pgettext("status filter", "现行有效")), *Status.choices],
+            "statuses": [
+                ("in_force", pgettext("status filter", "现行有效")),
+                *[(v, label) for v, label in Status.choices if v != Status.CURRENT],
+            ],
             "q": q,
             "year": year,
             "top_ics": IcsClass.objects.filter(parent__isnull=True)

@@ -141,6 +141,19 @@ class StandardQuerySet(models.QuerySet):
             .exclude(placeholder=True)
         )
 
+    def upcoming(self, on=None):
+        """Editions published by ``on`` (default today) that take effect after it, by
+        their dates (a record still saying 即将实施 after its effective date is in
+        force, see ``in_force``); with no effective date, as recorded."""
+        on = on or datetime.date.today()
+        return (
+            self.exclude(published__gt=on)
+            .exclude(withdrawn__lte=on)
+            .filter(Q(effective__gt=on) | Q(effective__isnull=True, status=Status.UPCOMING))
+            .exclude(status__in=[Status.SUPERSEDED, Status.WITHDRAWN])
+            .exclude(placeholder=True)
+        )
+
     def listed(self):
         """Editions with their own record (not only known by a link from another)."""
         return self.filter(placeholder=False)

@@ -58,6 +58,40 @@ def test_browse_by_level_status_and_query(client):
     assert client.get("/standards/", {"year": "abc", "page": "x"}).status_code == 200
 
 
+def test_browse_shows_and_filters_the_status_by_the_dates(client, import_records):
+    """A record listed as 即将实施 whose effective date has passed is in force today:
+    the row, the 即将实施 filter and the home page's count go by the dates."""
+    today = datetime.date.today()
+    import_records(
+        [
+            {
+                "number": "YY/T 9001-2025",
+                "title": "已实施的器械标准",
+                "status": "upcoming",
+                "published": str(today - datetime.timedelta(days=300)),
+                "effective": str(today - datetime.timedelta(days=30)),
+            },
+            {
+                "number": "YY/T 9002-2026",
+                "title": "将实施的器械标准",
+                "status": "upcoming",
+                "published": str(today - datetime.timedelta(days=30)),
+                "effective": str(today + datetime.timedelta(days=30)),
+            },
+        ],
+        name="dates.jsonl",
+    )
+    html = client.get("/standards/", {"q": "器械标准"}).content.decode()
+    row = html[html.index("YY/T 9001-2025") :]
+    assert "badge--current" in row[: row.index("</tr>")]
+    upcoming = client.get("/standards/", {"status": "upcoming"}).content.decode()
+    assert "YY/T 9002-2026" in upcoming and "YY/T 9001-2025" not in upcoming
+    in_force = client.get("/standards/", {"status": "in_force"}).content.decode()
+    assert "YY/T 9001-2025" in in_force and "YY/T 9002-2026" not in in_force
+    ours = Standard.objects.filter(number__startswith="YY/T 900")
+    assert list(ours.upcoming().values_list("number", flat=True)) == ["YY/T 9002-2026"]
+
+
 def test_browse_by_ics(client):
     html = client.get("/standards/ics/67/").content.decode()
     assert "67.220" in html
