@@ -21,6 +21,7 @@ from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.admin.widgets.button import HeaderButton
@@ -229,11 +230,34 @@ class StandardViewSet(SnippetViewSet):
     ]
 
 
+#: How each import shape reads in the admin's 数据来源 column.
+SOURCE_LABELS = {
+    "canonical-jsonl": _("目录导入（JSON）"),
+    "canonical-csv": _("目录导入（CSV）"),
+    "canonical-xlsx": _("目录导入（XLSX）"),
+    "nmpa": _("药监目录导入"),
+    "sports": _("体育标准导入"),
+}
+
+
+def source_label(obj) -> str:
+    return SOURCE_LABELS.get(obj.source, obj.source) or "—"
+
+
 class SupersessionViewSet(SnippetViewSet):
     model = Supersession
     icon = "arrows-up-down"
     menu_label = _("代替关系")
-    list_display = ["new", "old", "partial", "source"]
+    list_display = [
+        "new",
+        "old",
+        Column(
+            "partial",
+            label=_("代替方式"),
+            accessor=lambda link: _("部分代替") if link.partial else _("全部代替"),
+        ),
+        Column("source", label=_("数据来源"), accessor=source_label),
+    ]
     search_fields = ["old__number", "new__number"]
     search_backend_name = None
     panels = [FieldPanel("new"), FieldPanel("old"), FieldPanel("partial")]

@@ -88,3 +88,9 @@ def test_supersession_refuses_cycles():
             old=Standard.objects.get(number="GB 2760-2014"),
             new=Standard.objects.get(number="GB 2760-2011"),
         ).full_clean()
+
+
+def test_supersession_list_reads_as_words(staff_client):
+    html = staff_client.get("/admin/snippets/standards/supersession/").content.decode()
+    assert "目录导入（JSON）" in html and "canonical-jsonl" not in html
+    assert "全部代替" in html and "False" not in html
