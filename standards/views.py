@@ -160,6 +160,9 @@ def browse(request):
             "levels": [(value, label, counts.get(value, 0)) for value, label in Level.choices],
             "level": level,
             "status": status,
+            "active_filters": sum(
+                bool(v) for v in (q, level in Level.values, status, year.isdigit())
+            ),
             "statuses": [
                 ("in_force", pgettext("status filter", "现行有效")),
                 *[(v, label) for v, label in Status.choices if v != Status.CURRENT],

@@ -56,6 +56,9 @@ def test_browse_by_level_status_and_query(client):
     html = client.get("/standards/", {"q": "塑胶"}).content.decode()
     assert "GB/T 14833-1993" in html
     assert client.get("/standards/", {"year": "abc", "page": "x"}).status_code == 200
+    # the filters fold into 筛选 (with how many are set) on a phone
+    html = client.get("/standards/", {"status": "in_force", "level": "national"}).content.decode()
+    assert 'id="browse-filters"' in html and 'filters-toggle__count">2<' in html
 
 
 def test_browse_shows_and_filters_the_status_by_the_dates(client, import_records):
