@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "alerts",
     "supervision",
     "haystack",
+    # django-ninja serves its bundled Swagger UI (/api/v1/docs) from static files, not a CDN.
+    "ninja",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
