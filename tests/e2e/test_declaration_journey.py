@@ -163,11 +163,18 @@ def test_sign_up_declare_publish_and_revise(
     mobile.screenshot(path=str(ARTIFACTS / "declaration-09-phone-form.png"), full_page=True)
     mobile.goto(live_server.url + "/account/")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
-    # Signed in, the header (brand, account links, navigation, search) stays short:
-    # the account links scroll sideways in one row; 退出 sits on the brand's row, in
-    # sight without scrolling.
+    # Signed in, the header (brand, account links, navigation, search) stays short;
+    # every account link, the firm's name last, is whole in sight (the row wraps);
+    # 退出 sits on the brand's row, in sight without scrolling.
     header = mobile.evaluate("document.querySelector('.site-header').offsetHeight")
     assert header <= 260, f"the signed-in header takes {header}px of a phone screen"
+    edges = mobile.evaluate(
+        "[...document.querySelectorAll('.account-nav a')]"
+        ".map(a => [a.textContent.trim(), a.getBoundingClientRect().left,"
+        " a.getBoundingClientRect().right])"
+    )
+    assert len(edges) >= 4 and edges[-1][0] == "深圳乙食品有限公司"
+    assert all(left >= 0 and right <= 390 for _text, left, right in edges), edges
     logout = mobile.locator("form.logout button").bounding_box()
     brand = mobile.locator(".brand").bounding_box()
     assert logout["x"] >= 0 and logout["x"] + logout["width"] <= 390
