@@ -227,13 +227,17 @@ class Query:
     ``numbers``: standard numbers found in the query (parsed); ``phrases``: gram
     phrases, each a list of tokens, the last possibly a prefix (``prefix_last``);
     ``serials``: bare digit strings that may be serial numbers; ``words``: jieba words
-    of the text part, for ranking; ``text``: the cleaned query.
+    of the text part, for ranking; ``text``: the cleaned query; ``codes``: for each
+    phrase, the token of the standard code it is (``GB/T`` → ``gbt``, ``DB11`` →
+    ``db11``), or None: a code finds the standards of that code, and the titles that
+    name it.
     """
 
     text: str
     numbers: list = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
     prefix: list[bool] = field(default_factory=list)
+    codes: list[str | None] = field(default_factory=list)
     serials: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     truncated: bool = False
@@ -241,6 +245,12 @@ class Query:
     @property
     def empty(self) -> bool:
         return not (self.numbers or self.phrases or self.serials)
+
+    @property
+    def code_only(self) -> bool:
+        """Only standard codes (``GB/T``, ``DB11/T YY``): no order by relevance, the
+        code's standards in static order (in force first, newer first)."""
+        return bool(self.codes) and all(self.codes) and not (self.numbers or self.serials)
 
 
 def _chunk_tokens(segments: list[str], autocomplete: bool) -> tuple[list[str], bool]:
@@ -283,12 +293,21 @@ def parse_query(text: str, *, autocomplete: bool = False) -> Query:
         for ref in reversed(numbers.find_references(text)):
             query.numbers.insert(0, ref.number)
             rest = rest[: ref.start] + " " + rest[ref.end :]
-    for chunk in _CHUNK.findall(fold(rest)):
-        tokens, prefix = _chunk_tokens(_SEGMENT.findall(chunk), autocomplete)
-        if len(tokens) == 1 and tokens[0].replace("_", "").isdigit():
-            query.serials.append(tokens[0])
-        elif tokens:
-            query.phrases.append(tokens)
-            query.prefix.append(prefix)
+    for word in rest.split():
+        code = numbers.parse_code(word)
+        if code is not None:
+            # A whole code (GB/T, DB11, T/CECS): one phrase of its grams, not a prefix.
+            query.phrases.append(_grams(fold(code)))  # as titles write it: GBT → gb t
+            query.prefix.append(False)
+            query.codes.append(_code_tokens(code)[0])
+            continue
+        for chunk in _CHUNK.findall(fold(word)):
+            tokens, prefix = _chunk_tokens(_SEGMENT.findall(chunk), autocomplete)
+            if len(tokens) == 1 and tokens[0].replace("_", "").isdigit():
+                query.serials.append(tokens[0])
+            elif tokens:
+                query.phrases.append(tokens)
+                query.prefix.append(prefix)
+                query.codes.append(None)
     query.words = [w for w in words(rest) if len(w) >= 2 or not _HAN_RUN.match(w)]
     return query

@@ -634,6 +634,52 @@ def try_parse(text: str | None) -> StandardNumber | None:
         return None
 
 
+#: A local code without its slash: DB11, DB3301 (the mandatory form, or the code typed
+#: as a search for a region's standards).
+_BARE_LOCAL = re.compile(r"DB *(\d{4}|\d{2})")
+
+
+@lru_cache(maxsize=1024)
+def parse_code(text: str) -> str | None:
+    """The standard code ``text`` is, written any common way, or None.
+
+    >>> parse_code("gbt"), parse_code("ＤＢ11／Ｔ"), parse_code("t/cecs"), parse_code("LED")
+    ('GB/T', 'DB11/T', 'T/CECS', None)
+
+    Only whole known codes: a word that is not one (LED, USB) is not taken for one. A
+    trailing slash is allowed (``GB/`` typed on the way to ``GB/T``)."""
+    if not isinstance(text, str):
+        return None
+    folded = text.translate(_FOLD_UPPER).strip()
+    folded = folded[:-1].rstrip() if folded.endswith("/") else folded
+    bare = _BARE_LOCAL.fullmatch(folded)
+    if bare:
+        try:
+            _check_region(bare[1], text)
+        except NumberError:
+            return None
+        return f"DB{bare[1]}"
+    m = _CODE_RE.fullmatch(folded)
+    if m is None:
+        return None
+    try:
+        if m["i_org"]:
+            return m["i_org"]
+        if folded == "ITU-T":
+            return folded
+        if m["c_region"]:
+            _check_region(m["c_region"], text)
+            suffix = "/T" if m["c_local_t"] or m["c_local_t2"] else ""
+            return f"DB{m['c_region']}{suffix}"
+        if m["c_assoc"]:
+            return f"T/{m['c_assoc']}"
+        if m["c_ent"]:
+            return f"Q/{m['c_ent']}" + (f"/{m['c_ent_class']}" if m["c_ent_class"] else "")
+        return _resolve_letters(m["c_letters"], m["c_suffix"], text)[0]
+    except NumberError:
+        return None
+
+
 def normalize(text: str) -> str:
     """The normal form of one number: ``normalize("gbt19580—2012") == "GB/T 19580-2012"``."""
     return parse(text).normalized

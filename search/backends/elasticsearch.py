@@ -213,10 +213,13 @@ def match_query(query: tokenize.Query, *, title_only: bool = False) -> Query | N
             )
         )
     text_parts = []
-    for tokens, prefix in zip(query.phrases, query.prefix, strict=True):
+    for tokens, prefix, code in zip(query.phrases, query.prefix, query.codes, strict=True):
         streams = ("title_grams",) if title_only else GRAM_STREAMS
         options = [_phrase(s, tokens, prefix) for s in streams]
-        if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
+        if code:
+            # A standard code (GB/T, DB11, T/CECS): its standards, and titles naming it.
+            options.insert(0, _term("number", code))
+        elif len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
             # A bare code ("GB", "yy", "tcecs") finds its standards.
             options.insert(0, _phrase("number", tokens, prefix))
         text_parts.append(_any(options))
@@ -268,8 +271,18 @@ class Plan:
                     self.tiers.append((1, Q("terms", **{_stream("number"): series})))
             else:
                 title = match_query(q, title_only=True)
-                if title is not None and title != self.main:
-                    self.tiers.append((1, title))
+                codes = [c for c in q.codes if c]
+                if not codes:
+                    if title is not None and title != self.main:
+                        self.tiers.append((1, title))
+                else:
+                    # As sqlite_fts.text_tiers: the standards of the codes asked for first.
+                    by_code = Q("terms", **{_stream("number"): codes})
+                    if q.code_only:
+                        self.by_rank = True  # static order, the code's standards first
+                        self.tiers.append((1, by_code))
+                    else:
+                        self.tiers += [(2, by_code & title), (1, title), (1, by_code)]
             self.nothing = self.main is None
         else:
             self.main = None

@@ -50,6 +50,7 @@ from search.backends.sqlite_fts import (
     _from_term,
     _narrow,
     _term_value,
+    text_tiers,
 )
 
 #: Weights of the token streams in the ``tsvector``.
@@ -139,9 +140,12 @@ def tsquery_expression(query: tokenize.Query, *, title_only: bool = False) -> st
         text_weights = WORDS + TITLE_GRAMS if title_only else "".join(GRAM_WEIGHTS)
         parts.append(f"{_term(serial, NUMBER, True)} | {_term(serial, text_weights)}")
     text_parts = []
-    for tokens, prefix in zip(query.phrases, query.prefix, strict=True):
+    for tokens, prefix, code in zip(query.phrases, query.prefix, query.codes, strict=True):
         part = _phrase(tokens, prefix, (TITLE_GRAMS,) if title_only else GRAM_WEIGHTS)
-        if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
+        if code:
+            # A standard code (GB/T, DB11, T/CECS): its standards, and titles naming it.
+            part = f"{_term(code, NUMBER)} | {part}"
+        elif len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
             # A bare code ("GB", "yy", "T/CECS" typed as "tcecs") finds its standards.
             part = f"{_phrase(tokens, prefix, (NUMBER,))} | {part}"
         text_parts.append(part)
@@ -185,7 +189,7 @@ class PgQueryPlan(QueryPlan):
         elif self.text:
             q = self.query
             self.match = tsquery_expression(q)
-            if self.by_rank:
+            if self.by_rank and not q.code_only:
                 editions = [tokenize.number_tokens(n.normalized)[0] for n in q.numbers if n.dated]
                 series = [tokenize.number_tokens(n.series)[0] for n in q.numbers] + q.serials
                 if editions:
@@ -194,8 +198,13 @@ class PgQueryPlan(QueryPlan):
                     self.tiers.append((1, " | ".join(_term(s, NUMBER) for s in series)))
             else:
                 title = tsquery_expression(q, title_only=True)
-                if title and title != self.match:
-                    self.tiers.append((1, title))
+                self.tiers = text_tiers(
+                    q,
+                    title,
+                    self.match,
+                    lambda codes: " | ".join(_term(c, NUMBER) for c in codes),
+                    and_=" & ",
+                )
         self.nothing = bool(self.text) and self.match is None
 
     @classmethod
@@ -399,7 +408,7 @@ class PgSearchBackend(FTSSearchBackend):
                 and plan.match
                 and not filtered
                 and not sort_by
-                and not plan.by_rank
+                and (not plan.by_rank or plan.query.code_only)
                 and limit is not None
             ):
                 ranked = self._bounded(cur, plan, where[1:], params[1:], limit, start_offset)
@@ -461,6 +470,9 @@ class PgSearchBackend(FTSSearchBackend):
             )
 
         score = f"ts_rank_cd('{RANK_WEIGHTS}', d.document, %s::tsquery) * d.rank"
+        score_params = [plan.match]
+        if plan.by_rank:  # ranked by static rank alone (a code: GB/T)
+            score, score_params = "d.rank", []
         if plan.tiers:
             sql = (
                 f"WITH {candidates('a', plan.match)}, {candidates('t', plan.tiers[0][1])}, "
@@ -476,7 +488,7 @@ class PgSearchBackend(FTSSearchBackend):
                 "JOIN search_doc d ON d.id = c.id ORDER BY score DESC, d.id LIMIT %s OFFSET %s"
             )
             params = [plan.match, *extra_params]
-        cur.execute(sql, [*params, plan.match, limit, offset])
+        cur.execute(sql, [*params, *score_params, limit, offset])
         return cur.fetchall()
 
     def _facets(self, cur, where_sql, params, facets):

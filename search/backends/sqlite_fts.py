@@ -124,9 +124,12 @@ def fts_expression(
             f"{TITLE_COLUMNS if title_only else GRAM_COLUMNS}: {_quote(serial)})"
         )
     text_parts = []
-    for tokens, prefix in zip(query.phrases, query.prefix, strict=True):
+    for tokens, prefix, code in zip(query.phrases, query.prefix, query.codes, strict=True):
         part = f"{'{title_grams}' if title_only else GRAM_COLUMNS}: {_phrase(tokens, prefix)}"
-        if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
+        if code:
+            # A standard code (GB/T, DB11, T/CECS): its standards, and titles naming it.
+            part = f"({{number}}: {_quote(code)} OR {part})"
+        elif len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha():
             # A bare code ("GB", "yy", "T/CECS" typed as "tcecs") finds its standards.
             part = f"({{number}}: {_phrase(tokens, prefix)} OR {part})"
         text_parts.append(part)
@@ -478,7 +481,7 @@ class FTSSearchBackend(BaseSearchBackend):
                 hits > CANDIDATES
                 and fts_only
                 and not sort_by
-                and not plan.by_rank
+                and (not plan.by_rank or plan.query.code_only)
                 and limit >= 0
                 and plan.match
             ):
@@ -532,6 +535,9 @@ class FTSSearchBackend(BaseSearchBackend):
         query."""
         k = max(CANDIDATES, offset + limit)
         bm25 = "bm25(search_fts, " + ", ".join(str(w) for w in WEIGHTS) + ")"
+        # A query ranked by static rank alone (a code: GB/T) needs no bm25.
+        static = plan.by_rank
+        title_score = "-d.rank" if static else "c.s * d.rank"
 
         def candidates(name, score):
             return (
@@ -542,10 +548,10 @@ class FTSSearchBackend(BaseSearchBackend):
         if plan.tiers:
             title = plan.tiers[0][1]
             sql = (
-                f"WITH {candidates('a', 'NULL')}, {candidates('t', bm25)}, "
+                f"WITH {candidates('a', 'NULL')}, {candidates('t', 'NULL' if static else bm25)}, "
                 "c AS (SELECT id, s, 1 AS tier FROM t UNION ALL "
                 "SELECT id, s, 0 FROM a WHERE id NOT IN (SELECT id FROM t)) "
-                "SELECT d.rowid, CASE c.tier WHEN 1 THEN c.s * d.rank ELSE -d.rank END "
+                f"SELECT d.rowid, CASE c.tier WHEN 1 THEN {title_score} ELSE -d.rank END "
                 "AS score FROM c JOIN search_doc d ON d.rowid = c.id "
                 "ORDER BY c.tier DESC, score ASC, d.rowid LIMIT %s OFFSET %s"
             )
@@ -688,6 +694,22 @@ def _exclusive_slots(cts, indexed) -> list[int] | None:
     return sorted(wanted) if not wanted & others else None
 
 
+def text_tiers(query: tokenize.Query, title, match, codes_expression, and_=" AND ") -> list:
+    """Tiers of a text query (documents matching a heavier tier come first): titles
+    that match; with standard codes in the query, its standards first (``GB/T``: the
+    GB/T standards, then the titles that name GB/T; ``GB/T 食品``: GB/T standards whose
+    title matches, then other title matches and other GB/T standards).
+    ``codes_expression(tokens)``: the backend's match of those tokens as codes; ``and_``:
+    its conjunction."""
+    codes = [c for c in query.codes if c]
+    if not codes:
+        return [(1, title)] if title and title != match else []
+    by_code = codes_expression(codes)
+    if query.code_only:
+        return [(1, by_code)]
+    return [(2, f"({by_code}){and_}({title})"), (1, title), (1, by_code)]
+
+
 class QueryPlan:
     """What to match, built from haystack's query tree: user text, term filters."""
 
@@ -721,8 +743,13 @@ class QueryPlan:
                     self.tiers.append((1, "{number}: (" + " OR ".join(map(_quote, series)) + ")"))
             else:
                 title = fts_expression(self.query, title_only=True)
-                if title and title != self.match:
-                    self.tiers.append((1, title))
+                self.tiers = text_tiers(
+                    q,
+                    title,
+                    self.match,
+                    lambda codes: "{number}: (" + " OR ".join(map(_quote, codes)) + ")",
+                )
+                self.by_rank = q.code_only
         #: A text query that yields no tokens (only punctuation, emoji …) matches nothing.
         self.nothing = bool(text) and self.match is None
 

@@ -308,6 +308,21 @@ def test_undated_number_query():
     }
 
 
+def test_code_query():
+    body = bodies(standards().filter(content="GB/T"))
+    code_or_mention = body["query"]["bool"]["filter"][0]["bool"]["must"][0]
+    assert code_or_mention == any_of(
+        {"term": {"fts.number": {"value": "gbt", "boost": 50.0}}},
+        {"match_phrase": {"fts.title_grams": {"query": "gb t", "boost": 10.0}}},
+        {"match_phrase": {"fts.body_grams": {"query": "gb t", "boost": 1.5}}},
+    )
+    # The code's standards first (a tier), in static order: in force, newer.
+    assert body["query"]["bool"]["should"] == [
+        {"constant_score": {"filter": {"terms": {"fts.number": ["gbt"]}}, "boost": 1}}
+    ]
+    assert body["sort"] == BY_SCORE_THEN_RANK
+
+
 def test_chinese_text_query_title_matches_first():
     phrase = "食品 品添 添加 加剂"
     matches = {

@@ -65,6 +65,19 @@ def test_title_only_queries_use_the_title_vector():
     assert _column("('医疗':D <-> '疗器':D)") == "d.document"
 
 
+def test_code_queries():
+    # A code: its standards (number column) or titles naming it; ranked statically,
+    # the code's standards first.
+    assert tsquery_expression(tokenize.parse_query("GB/T")).startswith(
+        "('gbt':A | ('gb':C <-> 't':C) | ('gb':D <-> 't':D))"
+    )
+    plan = PgQueryPlan("GB/T")
+    assert plan.by_rank and plan.tiers == [(1, "'gbt':A")]
+    plan = PgQueryPlan("GB/T 滑雪")
+    assert not plan.by_rank and [w for w, _ in plan.tiers] == [2, 1, 1]
+    assert plan.tiers[0][1].startswith("('gbt':A) & (")
+
+
 def test_number_query_tiers():
     plan = PgQueryPlan("GB 2760-2014")
     assert plan.by_rank

@@ -45,9 +45,25 @@ def test_queries_split_numbers_serials_and_text():
     assert q.phrases == [["食品", "品添", "添加", "加剂"]]
 
 
+def test_standard_codes_are_their_own_parts_of_a_query():
+    q = tokenize.parse_query("ＤＢ11／Ｔ 体育 gbt t/cecs LED")
+    assert q.codes == ["db11t", None, "gbt", "tcecs", None]
+    # Each code as titles write it (gb t), never a prefix, even while typing.
+    assert q.phrases == [["db11", "t"], ["体育"], ["gb", "t"], ["t", "cecs"], ["led"]]
+    assert q.prefix == [False, False, False, False, False]
+    assert tokenize.parse_query("GB/T", autocomplete=True).prefix == [False]
+    assert tokenize.parse_query("GB/T").code_only
+    assert not tokenize.parse_query("GB/T 体育").code_only
+    assert not tokenize.parse_query("GB/T 2760").codes  # a number, not a code
+    # Every part of a query (word, code) has its entry in each list.
+    q = tokenize.parse_query("yy 医疗器械 q/abc 42061")
+    assert len(q.phrases) == len(q.prefix) == len(q.codes) == 3 and q.serials == ["42061"]
+
+
 @given(st.text(max_size=300))
 def test_any_text_parses_into_safe_tokens(text):
     q = tokenize.parse_query(text)
+    assert len(q.phrases) == len(q.prefix) == len(q.codes)
     for phrase in q.phrases:
         for token in phrase:
             assert '"' not in token and "*" not in token and " " not in token

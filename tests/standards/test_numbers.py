@@ -418,6 +418,44 @@ def test_try_parse_tolerates_anything():
         parse(None)
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("GB", "GB"),
+        ("gb/t", "GB/T"),
+        ("GBT", "GB/T"),  # the slash left out
+        ("ＧＢ／Ｚ", "GB/Z"),
+        ("GB/", "GB"),  # typed on the way to GB/T
+        ("yy/t", "YY/T"),
+        ("DB11/T", "DB11/T"),
+        ("db11t", "DB11/T"),
+        ("DB11", "DB11"),
+        ("DB3301/T", "DB3301/T"),
+        ("t/cecs", "T/CECS"),
+        ("Q/ABC", "Q/ABC"),
+        ("iso", "ISO"),
+        ("ITU-T", "ITU-T"),
+        # not codes: unknown words, a region that is none, a whole number, nothing
+        ("LED", None),
+        ("USB", None),
+        ("DB99", None),
+        ("DB11/X", None),
+        ("GB/T 2760", None),
+        ("T", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_code(text, code):
+    assert numbers.parse_code(text) == code
+
+
+@given(st.text(max_size=40))
+def test_parse_code_tolerates_anything(text):
+    code = numbers.parse_code(text)
+    assert code is None or numbers.parse_code(code) == code
+
+
 # -- normal form round trip --------------------------------------------------------------
 
 

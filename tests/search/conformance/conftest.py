@@ -64,6 +64,8 @@ CATALOGUE = [
         "scope": "适用于滑雪以外的各类运动鞋。",
     },
     {"number": "YY/T 1234-2015", "title": "医用X射线诊断设备 通用要求"},
+    # A title that names a code (GB/T) without being a GB/T standard.
+    {"number": "T/CPF 12-2019", "title": "按 GB/T 2828.1 抽样检验的实施指南"},
     # Titles that share only boilerplate (食品安全国家标准, "national … standard"):
     # not related to each other.
     {

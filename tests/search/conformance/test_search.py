@@ -91,6 +91,30 @@ def test_a_bare_code_finds_its_standards():
     assert set(search("yy")) == {"YY 0055-2018", "YY 0055-2026", "YY/T 0287-2017", "YY/T 1234-2015"}
 
 
+@pytest.mark.parametrize("written", ["GB/T", "gb/t", "GBT", "ＧＢ／Ｔ", "GB/T/"])
+def test_a_code_finds_its_standards_first_then_titles_naming_it(written):
+    found = search(written)
+    gb_t = set(Standard.objects.filter(number__startswith="GB/T ").values_list("number", flat=True))
+    # Every GB/T standard, the withdrawn one last; then the title that names GB/T.
+    assert len(gb_t) >= 4 and set(found[: len(gb_t)]) == gb_t
+    assert found[len(gb_t) - 1] == "GB/T 14833-1993"
+    assert found[len(gb_t) :] == ["T/CPF 12-2019"]
+
+
+def test_codes_of_every_kind():
+    assert search("T/CNGA") == ["T/CNGA 30-2021"]
+    assert search("t/cpf") == ["T/CPF 12-2019"]
+    assert set(search("QB/T")) == {"QB/T 1234-2000"}
+    assert set(search("YY/T")) == {"YY/T 0287-2017", "YY/T 1234-2015"}
+    # With words: the code's standards whose text matches.
+    assert search("GB/T 滑雪") == ["GB/T 40924-2021"]
+    assert search("YY/T 医疗器械") == ["YY/T 0287-2017"]
+    # A word that is no code is text (LED is not a standard code).
+    assert search("LED") == []
+    suggested = numbers(suggest("gb/t"))
+    assert suggested[0].startswith("GB/T ") and suggested[-1] == "T/CPF 12-2019"
+
+
 def test_filters():
     assert set(search("", level="industry")) == {
         "YY 0055-2018",
