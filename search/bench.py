@@ -642,6 +642,7 @@ QUERY_MIX = {
     "serial": 8,  # a bare serial: 2760, 0287
     "prefix": 15,  # what is typed so far: 医疗器, GB/T 200
     "mixed": 5,  # code or number with words: YY/T 注射器
+    "code": 3,  # a standard code alone: GB/T, yy/t, DB11/T
 }
 _FULL_WIDTH = {cp: cp + 0xFEE0 for cp in range(0x21, 0x7F)} | {0x20: 0x3000}
 
@@ -727,6 +728,8 @@ def make_queries(
                 text = head[: rng.randint(1, max(1, min(4, len(head) - 1)))]
             else:
                 text = parsed.edition[: len(parsed.code) + rng.randint(2, 4)]
+        elif kind == "code":
+            text = parsed.code if rng.random() < 0.5 else parsed.code.lower()
         else:
             word = vocab.subjects.pick(rng)
             text = f"{parsed.code} {word}" if rng.random() < 0.5 else f"{parsed.series} {word}"
