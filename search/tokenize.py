@@ -186,7 +186,8 @@ def _key(text: str) -> str:
 def number_tokens(number: str) -> list[str]:
     """Tokens of a standard number: edition, series, bare serial and its root, code.
 
-    ``GB/T 20004.1-2016`` → ``gbt_20004_1_2016 gbt_20004_1 20004_1 20004 gbt gb``.
+    ``GB/T 20004.1-2016`` → ``gbt_20004_1_2016 gbt_20004_1 20004_1 20004 gbt gb
+    20004_1_2016`` (the last: the edition without its code, as in ``20004.1-2016``).
     """
     parsed = numbers.try_parse(number)
     if parsed is None:
@@ -204,9 +205,16 @@ def number_tokens(number: str) -> list[str]:
     tokens.append(code)
     if family and family != code:
         tokens.append(family)
+    if parsed.year:
+        tokens.append(f"{serial}_{parsed.year}")
     return tokens
 
 
+#: A serial and a year with no code before them: ``2760-2014``, ``19001—2016``.
+_SERIAL_YEAR = re.compile(
+    r"(?<![0-9A-Za-z_./])(?P<serial>\d{1,5}(?:\.\d{1,4})*)"
+    r" *[-\u2010-\u2015\u2212:] *(?P<year>(?:19|20)\d{2})(?![0-9A-Za-z_.])"
+)
 #: A serial that ``_key`` would only change by "." → "_" (digits and dots, as most are).
 _PLAIN_SERIAL = re.compile(r"[0-9]+(?:\.[0-9]+)*$")
 
@@ -293,6 +301,10 @@ def parse_query(text: str, *, autocomplete: bool = False) -> Query:
         for ref in reversed(numbers.find_references(text)):
             query.numbers.insert(0, ref.number)
             rest = rest[: ref.start] + " " + rest[ref.end :]
+        # An edition without its code (2760-2014, 19001—2016): its serial-year token.
+        for m in reversed(list(_SERIAL_YEAR.finditer(rest))):
+            query.serials.insert(0, f"{m['serial'].replace('.', '_')}_{m['year']}")
+            rest = rest[: m.start()] + " " + rest[m.end() :]
     for word in rest.split():
         code = numbers.parse_code(word)
         if code is not None:

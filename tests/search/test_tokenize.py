@@ -34,8 +34,23 @@ def test_number_tokens():
         "20004",
         "gbt",
         "gb",
+        "20004_1_2016",
     ]
     assert tokenize.number_tokens("T/CSGF 024-2023")[0] == "tcsgf_024_2023"
+    assert tokenize.number_tokens("GB 2760")[-1] == "gb"  # undated: no serial-year token
+
+
+def test_an_edition_written_without_its_code():
+    for text in ("2760-2014", "2760—2014", "2760－2014", "2760 - 2014"):
+        q = tokenize.parse_query(text)
+        assert q.serials == ["2760_2014"] and not q.phrases, text
+    q = tokenize.parse_query("食品添加剂 20004.1-2016")
+    assert q.serials == ["20004_1_2016"] and q.phrases == [["食品", "品添", "添加", "加剂"]]
+    # After a code it is a number; a date is no edition.
+    for text in ("GB 2760-2014", "食品 GB 2760-2014", "GB 2760-2014 食品"):
+        q = tokenize.parse_query(text)
+        assert [n.normalized for n in q.numbers] == ["GB 2760-2014"] and not q.serials
+    assert tokenize.parse_query("2024-05-01").serials == ["2024", "05", "01"]
 
 
 def test_queries_split_numbers_serials_and_text():

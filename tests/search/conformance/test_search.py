@@ -34,6 +34,8 @@ def search(q, **filters):
         "42061",
         "gb/t 42061",
         "GB/T 42061－2022 医疗器械",
+        "42061-2022",  # without its code
+        "42061—2022",
     ],
 )
 def test_a_number_in_any_written_form_is_first(query):
@@ -53,6 +55,12 @@ def test_an_undated_number_puts_the_edition_in_force_first():
 def test_a_dated_number_is_first_even_when_superseded():
     assert search("GB 2760-2011")[0] == "GB 2760-2011"
     assert search("YY 0055-2026")[0] == "YY 0055-2026"
+
+
+def test_an_edition_without_its_code_finds_that_edition():
+    assert search("2760-2014") == ["GB 2760-2014"]
+    assert search("20004.1-2016") == ["GB/T 20004.1-2016"]
+    assert search("2760-2015") == []
 
 
 def test_parts_and_serial_roots():
