@@ -196,7 +196,7 @@ def test_bulk_action_of_a_standard(chain_catalogue, project_dictionary, monkeypa
             "django_id": str(std.pk),
             "rank": 1.5111,  # in force (1.5) × (1 + (2024 - 1950) / 10,000)
             "fts": {
-                "number": "gb_2760_2024 gb_2760 2760 gb",
+                "number": "gb_2760_2024 gb_2760 2760 gb 2760_2024",
                 # 食品安全国家标准 is one word of the project's dictionary (the kind of
                 # standard: "related standards" leave it and its pieces out)
                 "title_words": "食品 安全 全国 国家 标准 食品安全国家标准 "
