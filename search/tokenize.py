@@ -321,5 +321,9 @@ def parse_query(text: str, *, autocomplete: bool = False) -> Query:
                 query.phrases.append(tokens)
                 query.prefix.append(prefix)
                 query.codes.append(None)
-    query.words = [w for w in words(rest) if len(w) >= 2 or not _HAN_RUN.match(w)]
+    # Words that add to the rank: not the stop words every other title has (要求, 方法),
+    # which rank nothing and cost the most to score.
+    query.words = [
+        w for w in words(rest) if (len(w) >= 2 or not _HAN_RUN.match(w)) and w not in STOP_WORDS
+    ]
     return query
