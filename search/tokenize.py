@@ -210,6 +210,8 @@ def number_tokens(number: str) -> list[str]:
     return tokens
 
 
+#: Quotes, brackets, wildcards and punctuation typed around a code ("GB/T", GB/T*).
+_AROUND_CODE = "\"'*()[]{}<>,.;:!?“”‘’（）【】《》，。；：！？、"
 #: A serial and a year with no code before them: ``2760-2014``, ``19001—2016``.
 _SERIAL_YEAR = re.compile(
     r"(?<![0-9A-Za-z_./])(?P<serial>\d{1,5}(?:\.\d{1,4})*)"
@@ -306,7 +308,7 @@ def parse_query(text: str, *, autocomplete: bool = False) -> Query:
             query.serials.insert(0, f"{m['serial'].replace('.', '_')}_{m['year']}")
             rest = rest[: m.start()] + " " + rest[m.end() :]
     for word in rest.split():
-        code = numbers.parse_code(word)
+        code = numbers.parse_code(word.strip(_AROUND_CODE))
         if code is not None:
             # A whole code (GB/T, DB11, T/CECS): one phrase of its grams, not a prefix.
             query.phrases.append(_grams(fold(code)))  # as titles write it: GBT → gb t

@@ -67,6 +67,8 @@ def test_standard_codes_are_their_own_parts_of_a_query():
     assert q.phrases == [["db11", "t"], ["体育"], ["gb", "t"], ["t", "cecs"], ["led"]]
     assert q.prefix == [False, False, False, False, False]
     assert tokenize.parse_query("GB/T", autocomplete=True).prefix == [False]
+    for typed in ('"GB/T"', "GB/T*", "（GB/T）", "“GB/T”，"):
+        assert tokenize.parse_query(typed).codes == ["gbt"], typed
     assert tokenize.parse_query("GB/T").code_only
     assert not tokenize.parse_query("GB/T 体育").code_only
     assert not tokenize.parse_query("GB/T 2760").codes  # a number, not a code
