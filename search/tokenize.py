@@ -257,6 +257,11 @@ class Query:
         return not (self.numbers or self.phrases or self.serials)
 
     @property
+    def number_only(self) -> bool:
+        """Standard numbers or serials and nothing else: ranked by number tiers."""
+        return bool(self.numbers or self.serials) and not self.phrases
+
+    @property
     def code_only(self) -> bool:
         """Only standard codes (``GB/T``, ``DB11/T YY``): no order by relevance, the
         code's standards in static order (in force first, newer first)."""

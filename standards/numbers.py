@@ -556,29 +556,28 @@ def _international(m: re.Match, text: str) -> StandardNumber:
     )
 
 
-def _chinese(m: re.Match, text: str) -> StandardNumber:
-    serial = m["c_serial"]
-    loose_serial = False  # letters and hyphens allowed in the serial
+def _chinese_code(m: re.Match, text: str) -> tuple[str, str, str]:
+    """``(code, level, kind)`` of a Chinese code matched by ``_CHINESE_CODE``; raises
+    NumberError for an unknown code or region."""
     if m["c_region"]:
         region = m["c_region"]
         _check_region(region, text)
         if m["c_local_t"] or m["c_local_t2"]:
-            code, kind = f"DB{region}/T", _RECOMMENDED
-        else:
-            code, kind = f"DB{region}", _MANDATORY
-        level = "local"
-    elif m["c_assoc"]:
-        code, level, kind = f"T/{m['c_assoc']}", "group", _RECOMMENDED
-        loose_serial = True
-    elif m["c_ent"]:
-        code = f"Q/{m['c_ent']}"
-        if m["c_ent_class"]:
-            code += f"/{m['c_ent_class']}"
-        level, kind = "enterprise", _RECOMMENDED
-        loose_serial = True
-    else:
-        code, level, kind = _resolve_letters(m["c_letters"], m["c_suffix"], text)
+            return f"DB{region}/T", "local", _RECOMMENDED
+        return f"DB{region}", "local", _MANDATORY
+    if m["c_assoc"]:
+        return f"T/{m['c_assoc']}", "group", _RECOMMENDED
+    if m["c_ent"]:
+        code = f"Q/{m['c_ent']}" + (f"/{m['c_ent_class']}" if m["c_ent_class"] else "")
+        return code, "enterprise", _RECOMMENDED
+    return _resolve_letters(m["c_letters"], m["c_suffix"], text)
 
+
+def _chinese(m: re.Match, text: str) -> StandardNumber:
+    serial = m["c_serial"]
+    code, level, kind = _chinese_code(m, text)
+    # T/ and Q/ serials may hold letters and hyphens.
+    loose_serial = bool(m["c_assoc"] or m["c_ent"])
     if not loose_serial and not _PLAIN_SERIAL.fullmatch(serial):
         raise _error("bad_serial", text, serial=serial)
 
@@ -662,20 +661,12 @@ def parse_code(text: str) -> str | None:
     m = _CODE_RE.fullmatch(folded)
     if m is None:
         return None
+    if m["i_org"]:
+        return m["i_org"]
+    if folded == "ITU-T":
+        return folded
     try:
-        if m["i_org"]:
-            return m["i_org"]
-        if folded == "ITU-T":
-            return folded
-        if m["c_region"]:
-            _check_region(m["c_region"], text)
-            suffix = "/T" if m["c_local_t"] or m["c_local_t2"] else ""
-            return f"DB{m['c_region']}{suffix}"
-        if m["c_assoc"]:
-            return f"T/{m['c_assoc']}"
-        if m["c_ent"]:
-            return f"Q/{m['c_ent']}" + (f"/{m['c_ent_class']}" if m["c_ent_class"] else "")
-        return _resolve_letters(m["c_letters"], m["c_suffix"], text)[0]
+        return _chinese_code(m, text)[0]
     except NumberError:
         return None
 

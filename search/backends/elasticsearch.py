@@ -57,7 +57,13 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier, get_model_ct
 
 from search import es_documents, tokenize
-from search.backends.sqlite_fts import FTSSearchBackend, FTSSearchQuery, QueryPlan, _narrow
+from search.backends.sqlite_fts import (
+    FTSSearchBackend,
+    FTSSearchQuery,
+    QueryPlan,
+    _narrow,
+    text_tiers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +265,7 @@ class Plan:
             self.main = _any([_term("title_words", w) for w in plan.any_words])
         elif plan.text:
             self.main = match_query(q)
-            if (q.numbers or q.serials) and not q.phrases:
+            if q.number_only:
                 # A number query: the edition asked for, then the exact series, then
                 # what only shares a prefix; within a tier, static rank.
                 self.by_rank = True
@@ -271,18 +277,14 @@ class Plan:
                     self.tiers.append((1, Q("terms", **{_stream("number"): series})))
             else:
                 title = match_query(q, title_only=True)
-                codes = [c for c in q.codes if c]
-                if not codes:
-                    if title is not None and title != self.main:
-                        self.tiers.append((1, title))
-                else:
-                    # As sqlite_fts.text_tiers: the standards of the codes asked for first.
-                    by_code = Q("terms", **{_stream("number"): codes})
-                    if q.code_only:
-                        self.by_rank = True  # static order, the code's standards first
-                        self.tiers.append((1, by_code))
-                    else:
-                        self.tiers += [(2, by_code & title), (1, title), (1, by_code)]
+                self.tiers = text_tiers(
+                    q,
+                    title,
+                    self.main,
+                    lambda codes: Q("terms", **{_stream("number"): codes}),
+                    lambda a, b: a & b,
+                )
+                self.by_rank = q.code_only  # a code alone: static order, its standards first
             self.nothing = self.main is None
         else:
             self.main = None

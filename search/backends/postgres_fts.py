@@ -189,7 +189,7 @@ class PgQueryPlan(QueryPlan):
         elif self.text:
             q = self.query
             self.match = tsquery_expression(q)
-            if self.by_rank and not q.code_only:
+            if q.number_only:
                 editions = [tokenize.number_tokens(n.normalized)[0] for n in q.numbers if n.dated]
                 series = [tokenize.number_tokens(n.series)[0] for n in q.numbers] + q.serials
                 if editions:
@@ -203,7 +203,7 @@ class PgQueryPlan(QueryPlan):
                     title,
                     self.match,
                     lambda codes: " | ".join(_term(c, NUMBER) for c in codes),
-                    and_=" & ",
+                    lambda a, b: f"({a}) & ({b})",
                 )
         self.nothing = bool(self.text) and self.match is None
 

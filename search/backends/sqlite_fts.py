@@ -694,20 +694,20 @@ def _exclusive_slots(cts, indexed) -> list[int] | None:
     return sorted(wanted) if not wanted & others else None
 
 
-def text_tiers(query: tokenize.Query, title, match, codes_expression, and_=" AND ") -> list:
+def text_tiers(query: tokenize.Query, title, match, codes_expression, both) -> list:
     """Tiers of a text query (documents matching a heavier tier come first): titles
     that match; with standard codes in the query, its standards first (``GB/T``: the
     GB/T standards, then the titles that name GB/T; ``GB/T 食品``: GB/T standards whose
     title matches, then other title matches and other GB/T standards).
-    ``codes_expression(tokens)``: the backend's match of those tokens as codes; ``and_``:
-    its conjunction."""
+    ``codes_expression(tokens)``: the backend's match of those tokens as codes;
+    ``both(a, b)``: its conjunction of two matches."""
     codes = [c for c in query.codes if c]
     if not codes:
-        return [(1, title)] if title and title != match else []
+        return [(1, title)] if title is not None and title != match else []
     by_code = codes_expression(codes)
     if query.code_only:
         return [(1, by_code)]
-    return [(2, f"({by_code}){and_}({title})"), (1, title), (1, by_code)]
+    return [(2, both(by_code, title)), (1, title), (1, by_code)]
 
 
 class QueryPlan:
@@ -730,7 +730,7 @@ class QueryPlan:
             self.match = fts_expression(self.query)
             self.count_match = fts_expression(self.query, rank_words=False)
             q = self.query
-            if (q.numbers or q.serials) and not q.phrases:
+            if q.number_only:
                 # A number query: the edition asked for first, then the exact series,
                 # then what only shares a prefix (other parts, longer serials); within a
                 # tier the edition in force first and newer before older.
@@ -748,6 +748,7 @@ class QueryPlan:
                     title,
                     self.match,
                     lambda codes: "{number}: (" + " OR ".join(map(_quote, codes)) + ")",
+                    lambda a, b: f"({a}) AND ({b})",
                 )
                 self.by_rank = q.code_only
         #: A text query that yields no tokens (only punctuation, emoji …) matches nothing.
