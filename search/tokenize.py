@@ -188,6 +188,7 @@ def number_tokens(number: str) -> list[str]:
 
     ``GB/T 20004.1-2016`` → ``gbt_20004_1_2016 gbt_20004_1 20004_1 20004 gbt gb
     20004_1_2016`` (the last: the edition without its code, as in ``20004.1-2016``).
+    A local standard also gets ``db``: ``DB11/T 1234-2020`` → … ``db11t db11 db`` ….
     """
     parsed = numbers.try_parse(number)
     if parsed is None:
@@ -205,6 +206,8 @@ def number_tokens(number: str) -> list[str]:
     tokens.append(code)
     if family and family != code:
         tokens.append(family)
+    if _LOCAL_FAMILY.match(family):
+        tokens.append("db")  # a local standard, of whichever region
     if parsed.year:
         tokens.append(f"{serial}_{parsed.year}")
     return tokens
@@ -217,6 +220,8 @@ _SERIAL_YEAR = re.compile(
     r"(?<![0-9A-Za-z_./])(?P<serial>\d{1,5}(?:\.\d{1,4})*)"
     r" *[-\u2010-\u2015\u2212:] *(?P<year>(?:19|20)\d{2})(?![0-9A-Za-z_.])"
 )
+#: The family of a local standard's code: ``db11``, ``db3301``.
+_LOCAL_FAMILY = re.compile(r"db\d")
 #: A serial that ``_key`` would only change by "." → "_" (digits and dots, as most are).
 _PLAIN_SERIAL = re.compile(r"[0-9]+(?:\.[0-9]+)*$")
 

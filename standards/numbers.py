@@ -646,11 +646,14 @@ def parse_code(text: str) -> str | None:
     ('GB/T', 'DB11/T', 'T/CECS', None)
 
     Only whole known codes: a word that is not one (LED, USB) is not taken for one. A
-    trailing slash is allowed (``GB/`` typed on the way to ``GB/T``)."""
+    trailing slash is allowed (``GB/`` typed on the way to ``GB/T``). ``DB`` alone is
+    the code of all local standards (``DB11/T``, ``DB3301/T`` …)."""
     if not isinstance(text, str):
         return None
     folded = text.translate(_FOLD_UPPER).strip()
     folded = folded[:-1].rstrip() if folded.endswith("/") else folded
+    if folded == "DB":
+        return "DB"  # every local standard, whatever its region
     bare = _BARE_LOCAL.fullmatch(folded)
     if bare:
         try:

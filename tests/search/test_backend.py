@@ -274,6 +274,24 @@ def test_a_bare_code_finds_its_standards():
     assert set(search("yy")) == {"YY 0055-2018", "YY 0055-2026", "YY/T 0287-2017"}
 
 
+def test_db_alone_finds_every_local_standard(import_records):
+    import_records(
+        [
+            {"number": "DB11/T 1234-2020", "title": "公共体育场所安全管理规范"},
+            {"number": "DB3301/T 0012-2019", "title": "全民健身路径建设规范"},
+            # A title naming DB is not a local standard.
+            {"number": "GB/T 99001-2024", "title": "DB 型连接器"},
+        ],
+        name="local.jsonl",
+    )
+    local = {"DB11/T 1234-2020", "DB3301/T 0012-2019"}
+    for query in ("DB", "db", "ＤＢ", "DB/"):
+        found = search(query)
+        assert set(found[:2]) == local, query
+    assert search("DB11") == ["DB11/T 1234-2020"]
+    assert search("DB 健身") == ["DB3301/T 0012-2019"]
+
+
 def test_fast_prepare_gives_what_haystacks_generic_prepare_gives():
     from haystack import connections
     from haystack.indexes import SearchIndex

@@ -38,6 +38,9 @@ def test_number_tokens():
     ]
     assert tokenize.number_tokens("T/CSGF 024-2023")[0] == "tcsgf_024_2023"
     assert tokenize.number_tokens("GB 2760")[-1] == "gb"  # undated: no serial-year token
+    # A local standard: its region's code, and "db" that every local standard has.
+    assert tokenize.number_tokens("DB3301/T 12-2019")[3:6] == ["db3301t", "db3301", "db"]
+    assert "db" not in tokenize.number_tokens("GB/T 20004.1-2016")
 
 
 def test_an_edition_written_without_its_code():

@@ -430,6 +430,8 @@ def test_try_parse_tolerates_anything():
         ("DB11/T", "DB11/T"),
         ("db11t", "DB11/T"),
         ("DB11", "DB11"),
+        ("DB", "DB"),  # every local standard
+        ("ｄｂ/", "DB"),
         ("DB3301/T", "DB3301/T"),
         ("t/cecs", "T/CECS"),
         ("Q/ABC", "Q/ABC"),
