@@ -482,20 +482,47 @@ def test_counting_without_the_word_clause_counts_the_same_matches(q):
     assert counts[0] == counts[1] and counts[0]
 
 
-@sqlite_only("the facet strategies of the FTS5 backend")
-@pytest.mark.parametrize(
-    "q, filters", [("医疗器械", {}), ("", {"level": "industry"}), ("GB", {}), ("食品", {})]
-)
-def test_facets_walking_the_terms_count_the_same(monkeypatch, q, filters):
-    # Broad queries count facets by walking the facet fields' terms, others by looking
-    # up each hit's terms: both ways give the same counts in the same order.
-    from search.backends.sqlite_fts import FTSSearchBackend
+def facets_of(results) -> dict:
+    """Facet counts computed from the results' own stored fields."""
+    counts = {name: {} for name in ("level", "status", "ics", "department", "year")}
+    for result in results:
+        for name, values in counts.items():
+            value = getattr(result, name, None)
+            for v in value if isinstance(value, list) else [value]:
+                if v not in (None, ""):
+                    values[v] = values.get(v, 0) + 1
+    return {name: values for name, values in counts.items() if values}
 
-    counts = []
-    for walk in (False, True):
-        monkeypatch.setattr(
-            FTSSearchBackend, "_walk_terms", staticmethod(lambda cur, n, walk=walk: walk)
-        )
-        page = search_standards(q, page_size=1, **filters)
-        counts.append({name: list(values) for name, values in page.facets.items()})
-    assert counts[0] == counts[1] and any(counts[0].values())
+
+def facets_seen(page) -> dict:
+    counts = {name: dict(values) for name, values in page.facets.items() if values}
+    for values in page.facets.values():
+        # most frequent first, equal counts in value order
+        assert [-n for _v, n in values] == sorted(-n for _v, n in values)
+    return counts
+
+
+@pytest.mark.parametrize(
+    "q, filters",
+    [("医疗器械", {}), ("", {"level": "industry"}), ("GB", {}), ("食品", {}), ("", {})],
+)
+def test_facet_counts_are_the_values_of_the_hits(q, filters):
+    page = search_standards(q, page_size=100, **filters)
+    assert 0 < page.count <= 100
+    assert facets_seen(page) == facets_of(page.results)
+
+
+def test_facet_counts_follow_changes_to_the_catalogue():
+    # A new body: the same static rank, so the document keeps its rowid.
+    standard = Standard.objects.get(number="GB/T 40924-2021")
+    standard.department = "新的归口单位"
+    standard.save()
+    standard = Standard.objects.get(number="T/CNGA 30-2021")
+    standard.status = "withdrawn"
+    standard.save()
+    Standard.objects.get(number="QB/T 1234-2000").delete()
+    for q in ("滑雪", ""):
+        page = search_standards(q, page_size=100)
+        assert facets_seen(page) == facets_of(page.results), q
+        assert page.facets["department"].count(("新的归口单位", 1)) == 1, q
+    assert "QB/T 1234-2000" not in search("运动鞋")
