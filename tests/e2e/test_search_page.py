@@ -5,6 +5,23 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def style(locator, name: str) -> tuple[int, ...]:
+    value = locator.evaluate(f"e => getComputedStyle(e).getPropertyValue('{name}')")
+    return tuple(int(float(x)) for x in value[value.index("(") + 1 : -1].split(",")[:3])
+
+
+def contrast(fg, bg) -> float:
+    """WCAG contrast ratio of two sRGB colours."""
+
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb]
+        channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def test_search_facet_open(live_server, page, screenshot, chain_catalogue, import_records):
     from portal.demo_content import build_site
 
@@ -32,6 +49,12 @@ def test_search_facet_open(live_server, page, screenshot, chain_catalogue, impor
     # suggestions while typing
     page.locator("#site-suggestions li").first.wait_for()
     assert "GB/T 42061-2022" in page.locator("#site-suggestions").inner_text()
+    # readable: the header's white link colour must not reach the white list
+    link = page.locator("#site-suggestions li a").first
+    assert (
+        contrast(style(link, "color"), style(page.locator("#site-suggestions"), "background-color"))
+        >= 4.5
+    )
     box.press("Escape")
     box.press("Enter")
     page.wait_for_url("**/search/?q=*")
@@ -78,3 +101,35 @@ def test_search_in_everyday_words(live_server, page, screenshot, import_records)
     page.wait_for_url("**level=national*")
     assert page.locator("#search-q").input_value() == "针筒"
     assert [n.inner_text() for n in page.locator(".result a.num").all()] == ["GB 15810-2019"]
+
+
+def test_header_suggestions_on_a_phone(live_server, browser, chain_catalogue, import_records):
+    """On a phone the suggestions under the header box are one column, within the
+    screen and readable (the menu above is a grid of white links)."""
+    from portal.demo_content import build_site
+
+    build_site()
+    import_records(
+        [
+            {"number": f"DB11/T {1000 + n}-2024", "title": f"体育场所安全管理规范 第{n}部分"}
+            for n in range(1, 7)
+        ],
+        name="local.jsonl",
+    )
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, device_scale_factor=1
+    )
+    page = phone.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_role("search").first.get_by_role("searchbox").fill("db")
+    items = page.locator("#site-suggestions li")
+    items.first.wait_for()
+    assert items.count() == 6
+    boxes = [item.bounding_box() for item in items.all()]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in boxes), boxes
+    assert len({round(b["x"]) for b in boxes}) == 1  # one column, one item per row
+    assert all(a["y"] + a["height"] <= b["y"] + 1 for a, b in zip(boxes, boxes[1:], strict=False))
+    link = page.locator("#site-suggestions li a").first
+    background = style(page.locator("#site-suggestions"), "background-color")
+    assert contrast(style(link, "color"), background) >= 4.5
+    phone.close()
