@@ -255,7 +255,8 @@ class FTSSearchBackend(BaseSearchBackend):
         if hasattr(index, "prepare_batch"):
             index.prepare_batch(objects)
         layout = self._layout(index)
-        faceted = frozenset(layout["facets"])
+        # A field faceted in any index: every model's values of it are counted.
+        faceted = self._faceted_fields()
         docs, fts, terms, facets = [], [], [], []
         for obj in objects:
             data = index.full_prepare(obj)
@@ -670,7 +671,8 @@ class FTSSearchBackend(BaseSearchBackend):
                 f"hits AS MATERIALIZED ({hits}) "
             )
             args = plan.from_params(score=False) + params
-            faceted = [n for n in names if n in self._faceted_fields()]
+            in_table = self._faceted_fields()
+            faceted = [n for n in names if n in in_table]
             others = [n for n in names if n not in faceted]
             if faceted:
                 cur.execute(
@@ -699,7 +701,8 @@ class FTSSearchBackend(BaseSearchBackend):
 
     def _faceted_fields(self) -> frozenset:
         """Fields some search index declares faceted: their values are in
-        ``search_facet``."""
+        ``search_facet`` (making another field faceted takes ``rebuild_index``, as any
+        change to an index's fields)."""
         unified = haystack_connections[self.connection_alias].get_unified_index()
         return frozenset(
             name

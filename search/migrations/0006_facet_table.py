@@ -22,12 +22,18 @@ SQLITE = [
 ]
 
 
+ENGINE = "search.backends.sqlite_fts.FTSEngine"
+
+
 def faceted_fields() -> list[str]:
-    """The faceted fields of every search index (haystack's ``_exact`` twins aside)."""
+    """The faceted fields of the search indexes of this backend's connections
+    (haystack's ``_exact`` twins aside)."""
     from haystack import connections
 
     names = set()
-    for alias in connections.connections_info:
+    for alias, info in connections.connections_info.items():
+        if info.get("ENGINE") != ENGINE:
+            continue
         for index in connections[alias].get_unified_index().get_indexes().values():
             names.update(
                 name

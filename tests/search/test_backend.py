@@ -340,7 +340,7 @@ def _schema():
     with connection.cursor() as cur:
         cur.execute(
             "SELECT name, sql FROM sqlite_master WHERE name LIKE 'search_fts' OR "
-            "(type = 'index' AND tbl_name = 'search_term') ORDER BY name"
+            "(type = 'index' AND tbl_name IN ('search_term', 'search_facet')) ORDER BY name"
         )
         return cur.fetchall()
 
@@ -352,7 +352,12 @@ def test_rebuild_replaces_the_index_in_one_transaction_with_the_same_schema():
     backend = connections["default"].get_backend()
     before = search("滑雪")
     schema = _schema()
-    assert {name for name, _sql in schema} >= {"search_fts", "search_term_fvd", "search_term_doc"}
+    assert {name for name, _sql in schema} >= {
+        "search_fts",
+        "search_term_fvd",
+        "search_term_doc",
+        "search_facet_doc",
+    }
     with connection.cursor() as cur:  # a stale document the rebuild must drop
         cur.execute(
             "UPDATE search_doc SET doc_id = 'standards.standard.999999' WHERE rowid = "
@@ -363,6 +368,9 @@ def test_rebuild_replaces_the_index_in_one_transaction_with_the_same_schema():
     assert _schema() == schema
     assert search("滑雪") == before and "T/CNGA 30-2021" in before
     assert search("42061")[0] == "GB/T 42061-2022"
+    page = search_standards("滑雪", page_size=100)
+    assert facets_seen(page) == facets_of(page.results)
+    assert_facet_table_mirrors_the_terms()
     statuses = {r.number: r.status for r in search_standards("医疗器械 质量管理体系").results}
     assert statuses["YY/T 0287-2017"] == "superseded"
     with connection.cursor() as cur:
@@ -498,13 +506,22 @@ def facets_seen(page) -> dict:
     counts = {name: dict(values) for name, values in page.facets.items() if values}
     for values in page.facets.values():
         # most frequent first, equal counts in value order
-        assert [-n for _v, n in values] == sorted(-n for _v, n in values)
+        order = [(-n, str(v)) for v, n in values]
+        assert order == sorted(order)
     return counts
 
 
 @pytest.mark.parametrize(
     "q, filters",
-    [("医疗器械", {}), ("", {"level": "industry"}), ("GB", {}), ("食品", {}), ("", {})],
+    [
+        ("医疗器械", {}),
+        ("", {"level": "industry"}),
+        ("GB", {}),
+        ("食品", {}),
+        ("", {}),
+        ("滑雪", {"status": "current"}),
+        ("食品", {"level": "national"}),
+    ],
 )
 def test_facet_counts_are_the_values_of_the_hits(q, filters):
     page = search_standards(q, page_size=100, **filters)
@@ -526,3 +543,37 @@ def test_facet_counts_follow_changes_to_the_catalogue():
         assert facets_seen(page) == facets_of(page.results), q
         assert page.facets["department"].count(("新的归口单位", 1)) == 1, q
     assert "QB/T 1234-2000" not in search("运动鞋")
+
+
+def assert_facet_table_mirrors_the_terms(empty=False):
+    """search_facet holds exactly the terms of the faceted fields."""
+    from haystack import connections
+
+    faceted = sorted(connections["default"].get_backend()._faceted_fields())
+    assert {"level", "status", "ics", "department", "year"} <= set(faceted)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT f.doc, v.field, v.value FROM search_facet f "
+            "JOIN search_facet_value v ON v.id = f.value"
+        )
+        facets = sorted(cur.fetchall())
+        cur.execute("SELECT doc, field, value FROM search_term")
+        terms = sorted(row for row in cur.fetchall() if row[1] in faceted)
+    assert facets == terms
+    assert empty or {field for _doc, field, _value in facets} >= {"level", "ics"}
+
+
+@sqlite_only("search_facet is the SQLite backend's")
+def test_the_facet_table_holds_the_faceted_terms_after_every_kind_of_write():
+    assert_facet_table_mirrors_the_terms()
+    standard = Standard.objects.get(number="GB/T 40924-2021")
+    standard.department = "新的归口单位"
+    standard.save()
+    Standard.objects.get(number="QB/T 1234-2000").delete()
+    assert_facet_table_mirrors_the_terms()
+    from haystack import connections
+
+    connections["default"].get_backend().clear(models=[Standard])
+    assert_facet_table_mirrors_the_terms(empty=True)
+    call_command("rebuild_index", interactive=False, stdout=io.StringIO(), verbosity=0)
+    assert_facet_table_mirrors_the_terms()
