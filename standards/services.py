@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from standards import numbers
 from standards.catalogue import DbCatalogue
@@ -340,7 +341,9 @@ def _write_links(batch, records, existing, summary) -> set[str]:
 def catalogue_date() -> datetime.date | None:
     """When the catalogue last changed: printed on every report."""
     latest = Standard.objects.aggregate(latest=models.Max("updated_at"))["latest"]
-    return latest.date() if latest else None
+    # The date where the report is read (TIME_ZONE), not UTC's: 02:00 in Beijing is
+    # the evening before in UTC.
+    return timezone.localdate(latest) if latest else None
 
 
 def create_report(

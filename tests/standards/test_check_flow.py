@@ -245,3 +245,15 @@ def test_a_document_read_in_part_says_so_on_the_report(client):
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "扫描图片" in text
     assert "GB 2760-2014" in csv
+
+
+def test_the_catalogue_date_is_beijings():
+    """A catalogue changed at 02:30 in Beijing (18:30 UTC the day before) was updated on
+    the Beijing date, the one the report is read on."""
+    import datetime
+
+    from standards.models import Standard
+    from standards.services import catalogue_date
+
+    Standard.objects.update(updated_at=datetime.datetime(2026, 12, 2, 18, 30, tzinfo=datetime.UTC))
+    assert catalogue_date() == datetime.date(2026, 12, 3)
