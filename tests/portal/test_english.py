@@ -12,7 +12,7 @@ from portal.demo_content import build_site
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("chain_catalogue")]
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-NAV = ["Home", "Standards catalogue", "Standard validity check", "Notices", "Guides"]
+NAV = ["Home", "Catalogue", "Validity check", "Declarations", "Notices", "Guides"]
 
 
 @pytest.fixture
