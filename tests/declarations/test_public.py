@@ -551,3 +551,15 @@ def test_catalogue_facets_count_standards_only(chain_catalogue, enterprise, firm
     assert dict(page.facets["status"]).keys() <= {"current", "superseded", "withdrawn", "upcoming"}
     assert sum(dict(page.facets["status"]).values()) == listed.count()
     assert dict(page.facets["level"]) == Counter(listed.values_list("level", flat=True))
+
+
+def test_labels_in_english_end_with_an_english_colon(
+    chain_catalogue, enterprise, firm_user, publish, client
+):
+    publish(enterprise, firm_user, data("GB 2760-2014"))
+    chinese = client.get("/declarations/").content.decode()
+    assert "产品：</span>" in chinese and "执行标准：</span>" in chinese
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/declarations/").content.decode()
+    assert "Product: </span>" in english and "Standards executed: </span>" in english
+    assert "Product：" not in english and "Standards executed：" not in english
