@@ -26,20 +26,13 @@ ENGINE = "search.backends.sqlite_fts.FTSEngine"
 
 
 def faceted_fields() -> list[str]:
-    """The faceted fields of the search indexes of this backend's connections
-    (haystack's ``_exact`` twins aside)."""
+    """The fields the backend keeps in ``search_facet``, for each of its connections."""
     from haystack import connections
 
     names = set()
     for alias, info in connections.connections_info.items():
-        if info.get("ENGINE") != ENGINE:
-            continue
-        for index in connections[alias].get_unified_index().get_indexes().values():
-            names.update(
-                name
-                for name, fld in index.fields.items()
-                if fld.faceted and not getattr(fld, "facet_for", None)
-            )
+        if info.get("ENGINE") == ENGINE:
+            names |= connections[alias].get_backend()._faceted_fields()
     return sorted(names)
 
 
